@@ -1,0 +1,154 @@
+"""KOIN Media: promotion media and eduwisata bookings for Disperin NTB and the KOIN communities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = config_module.PROJECT_ROOT
+
+
+class InsecureConfiguration(RuntimeError):
+    pass
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, then let ``config`` (tests) override settings."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    config_module.load_dotenv_file()
+    app.config.update(config_module.from_environment())
+    app.config.update(config_module.FIXED)
+    if config:
+        app.config.update(config)
+    _refuse_insecure_defaults(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _refuse_insecure_defaults(app: Flask) -> None:
+    if app.debug or app.testing:
+        return
+    if app.config["SECRET_KEY"] == config_module.DEV_SECRET_KEY:
+        raise InsecureConfiguration(
+            "KOIN Media will not start with the built-in secret key outside debug and testing. "
+            "Set KOIN_SECRET_KEY to a long random value, for example the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n, jobs
+    from .database import engine_options, install_sqlite_hooks
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_hooks(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    jobs.configure(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from . import errors, security
+    from .accounts.roles import ROLE_LABELS
+
+    errors.init_app(app)
+    app.before_request(security.protect_from_forgery)
+    app.after_request(security.set_security_headers)
+
+    @app.context_processor
+    def template_globals():
+        return {"role_labels": ROLE_LABELS}
+
+    @app.teardown_request
+    def _end_request_state(_exc):
+        # Flask reuses an app context that is already pushed (CLI, tests), so what belongs to
+        # one request must end with it: its transaction (and SQLite lock), and what it kept on
+        # ``g`` (the signed-in user, the CSRF token of its session).
+        db.session.rollback()
+        for name in list(vars(g)):
+            delattr(g, name)
+
+
+# Flask-Login: sessions hold "<user id>:<password generation>", the API uses bearer tokens.
+@login_manager.user_loader
+def _load_user_from_session(session_id: str):
+    from .accounts.models import User
+    from .security import bearer_token
+
+    if bearer_token():
+        return None  # a request with a token is judged by the token alone
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_nonce != nonce:
+        return None
+    return user
+
+
+@login_manager.request_loader
+def _load_user_from_token(request):
+    from .accounts.services import user_for_token
+    from .security import bearer_token
+
+    plain = bearer_token()
+    return user_for_token(plain) if plain else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from flask import flash, redirect, request, url_for
+
+    from .access import wants_json
+    from .errors import error_response
+
+    if wants_json():
+        return error_response(401)
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))

@@ -1,0 +1,59 @@
+"""Access control in one place: who may call a view, and who may see an object.
+
+Anonymous users are sent to log in (HTML) or get 401 (JSON); a signed-in user with the wrong
+role gets 403; someone else's object is a 404, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from .accounts.roles import ADMIN, STAFF
+from .extensions import db, login_manager
+
+
+def wants_json() -> bool:
+    """JSON for the API and for clients that ask for it; HTML for everyone else."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def roles_required(*roles: str):
+    """Require a signed-in user; with roles given, one of them (admins pass every check)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = roles
+        return wrapper
+
+    return decorator
+
+
+login_required = roles_required()
+
+
+def is_staff(user=current_user) -> bool:
+    return user.is_authenticated and user.role in (STAFF, ADMIN)
+
+
+def get_or_404(model, ident, owner_attr: str | None = None):
+    """Load ``model`` by primary key; with ``owner_attr``, only its owner (or staff) may see it."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    if owner_attr is not None and not is_staff():
+        if not current_user.is_authenticated or getattr(obj, owner_attr) != current_user.id:
+            abort(404)
+    return obj

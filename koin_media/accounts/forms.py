@@ -1,0 +1,226 @@
+"""Account forms. The HTML pages and the JSON API validate through these same classes."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from ..reference.data import SECTORS
+from ..reference.models import Community, Regency
+from ..reference.services import all_ordered, find_by_name_or_slug
+from ..validators import normalise_indonesian_phone, strip_text
+from .services import email_taken
+
+NPSN_PATTERN = re.compile(r"^[0-9]{8}$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+
+def normalise_email(value: str) -> str:
+    """Validate an address's syntax and return its canonical, lower-case form."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_l("Enter a valid e-mail address, such as nama@contoh.id.")) from None
+    return result.normalized.lower()
+
+
+class EmailField(StringField):
+    def pre_validate(self, form):
+        if self.data:
+            self.data = normalise_email(self.data)
+
+
+class ReferenceField(SelectField):
+    """A select of reference rows by slug that also accepts a row's name (for the JSON API).
+
+    After validation ``field.obj`` holds the row.
+    """
+
+    def __init__(self, label=None, validators=None, model=None, **kwargs):
+        super().__init__(label, validators, choices=[], validate_choice=False, **kwargs)
+        self.model = model
+        self.obj = None
+
+    def load_choices(self):
+        self.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(row.slug, row.name) for row in all_ordered(self.model)
+        ]
+
+    def pre_validate(self, form):
+        if not self.data:
+            return
+        self.obj = find_by_name_or_slug(self.model, self.data)
+        if self.obj is None:
+            raise ValidationError(_l("Choose one of the options in the list."))
+        self.data = self.obj.slug
+
+
+def new_password_field(label):
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(message=_l("Enter a password.")),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l("A password needs %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            ),
+        ],
+    )
+
+
+class AccountForm(FlaskForm):
+    """What every self-service account has; the role forms below add their profile."""
+
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Enter your name.")), Length(max=120)],
+        filters=[strip_text],
+    )
+    email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address."))])
+    password = new_password_field(_l("Password"))
+
+    def load_choices(self):
+        for field in self:
+            if isinstance(field, ReferenceField):
+                field.load_choices()
+
+    def validate_email(self, field):
+        if field.data and email_taken(field.data):
+            raise ValidationError(_l("An account with this e-mail already exists. Log in, or use another address."))
+
+    def validate_password(self, field):
+        if self.email.data and field.data and field.data.strip().lower() == str(self.email.data).lower():
+            raise ValidationError(_l("Your password must not be your e-mail address."))
+
+
+def _text(label, message, max_length):
+    return StringField(
+        label,
+        validators=[DataRequired(message=message), Length(max=max_length)],
+        filters=[strip_text],
+    )
+
+
+class CreatorRegistrationForm(AccountForm):
+    community = ReferenceField(
+        _l("Community"), model=Community, validators=[DataRequired(message=_l("Choose your community."))]
+    )
+
+
+class IkmRegistrationForm(AccountForm):
+    business_name = _text(_l("Business name"), _l("Enter your business name."), 160)
+    sector = SelectField(
+        _l("Sector"),
+        choices=[SelectChoice("", _l("Choose…"))] + [SelectChoice(key, label) for key, label in SECTORS.items()],
+        validators=[DataRequired(message=_l("Choose your business sector."))],
+        validate_choice=False,
+    )
+    regency = ReferenceField(
+        _l("Regency"), model=Regency, validators=[DataRequired(message=_l("Choose your regency."))]
+    )
+
+    def validate_sector(self, field):
+        if field.data not in SECTORS:
+            raise ValidationError(_l("Choose one of the options in the list."))
+
+
+class SchoolRegistrationForm(AccountForm):
+    school_name = _text(_l("School name"), _l("Enter the school's name."), 160)
+    npsn = StringField(
+        _l("NPSN"),
+        description=_l("The school's 8-digit national school number."),
+        validators=[DataRequired(message=_l("Enter the school's NPSN."))],
+        filters=[strip_text],
+    )
+    regency = ReferenceField(
+        _l("Regency"), model=Regency, validators=[DataRequired(message=_l("Choose your regency."))]
+    )
+
+    def validate_npsn(self, field):
+        if not NPSN_PATTERN.match(field.data or ""):
+            raise ValidationError(_l("An NPSN is exactly 8 digits, for example 50201234."))
+
+
+class ConfirmedPasswordMixin:
+    """The HTML registration pages ask for the password twice; the JSON API does not."""
+
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[
+            InputRequired(message=_l("Repeat your password.")),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+
+
+REGISTRATION_FORMS = {
+    "creator": CreatorRegistrationForm,
+    "ikm": IkmRegistrationForm,
+    "school": SchoolRegistrationForm,
+}
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address."))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"), validators=[InputRequired(message=_l("Enter your current password."))]
+    )
+    password = new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[
+            InputRequired(message=_l("Repeat your password.")),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+
+
+class ProfileForm(FlaskForm):
+    """The editable part of a profile; fields that do not apply to a role are removed."""
+
+    name = AccountForm.name
+    phone = StringField(_l("Phone (optional)"), validators=[Length(max=20)], filters=[strip_text])
+    community = ReferenceField(
+        _l("Community"), model=Community, validators=[DataRequired(message=_l("Choose your community."))]
+    )
+    business_name = IkmRegistrationForm.business_name
+    sector = IkmRegistrationForm.sector
+    regency = ReferenceField(
+        _l("Regency"), model=Regency, validators=[DataRequired(message=_l("Choose your regency."))]
+    )
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
+    )
+
+    validate_sector = IkmRegistrationForm.validate_sector
+
+    def validate_phone(self, field):
+        if field.data:
+            field.data = normalise_indonesian_phone(field.data)
+
+    FIELDS_BY_ROLE = {
+        "creator": {"community"},
+        "ikm": {"business_name", "sector", "regency"},
+    }
+    PROFILE_FIELDS = {"community", "business_name", "sector", "regency"}
+
+    def for_role(self, role: str) -> ProfileForm:
+        keep = self.FIELDS_BY_ROLE.get(role, set())
+        for name in self.PROFILE_FIELDS - keep:
+            delattr(self, name)
+        for field in self:
+            if isinstance(field, ReferenceField):
+                field.load_choices()
+        return self

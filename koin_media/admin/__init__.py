@@ -1,0 +1,7 @@
+"""Office tools: the user list for staff, account activation for admins."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402,F401

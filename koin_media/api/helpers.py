@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from ..errors import abort_with, error_response
+from ..extensions import db
+
+MAX_PER_PAGE = 100
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a clear 400/415."""
+    if not request.is_json:
+        abort_with(415, _("Send the data as JSON with the header Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort_with(400, _("The request body is not a valid JSON object."))
+    return data
+
+
+def form_from_json(form_class, data: dict, **kwargs):
+    """Validate JSON with the same form class the HTML page uses (no CSRF field: the API
+    checks CSRF for session calls in one hook, and bearer calls need none)."""
+    formdata = MultiDict()
+    for key, value in data.items():
+        if isinstance(value, list):
+            for item in value:
+                formdata.add(key, "" if item is None else str(item))
+        elif isinstance(value, bool):
+            formdata.add(key, "y" if value else "")
+        elif value is not None:
+            formdata.add(key, str(value))
+    return form_class(formdata=formdata, meta={"csrf": False}, **kwargs)
+
+
+def validation_error(form_or_errors):
+    errors = form_or_errors if isinstance(form_or_errors, dict) else form_or_errors.errors
+    flat = {field: [str(message) for message in messages] for field, messages in errors.items()}
+    return error_response(422, _("Some fields are not valid."), errors=flat)
+
+
+def page_args() -> tuple[int, int]:
+    def number(name, default):
+        raw = request.args.get(name, "")
+        if raw == "":
+            return default
+        if not raw.isdigit() or int(raw) < 1:
+            abort_with(400, _("%(name)s must be a whole number of 1 or more.", name=name))
+        return int(raw)
+
+    return number("page", 1), min(number("per_page", 20), MAX_PER_PAGE)
+
+
+def paginated(statement, serialize):
+    """Run a select one page at a time and answer with the list envelope every list shares:
+    ``{"items": [...], "page", "per_page", "total"}``."""
+    page, per_page = page_args()
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
+    return jsonify(items=[serialize(row) for row in rows], page=page, per_page=per_page, total=total)

@@ -1,0 +1,15 @@
+from flask import request
+
+from ..access import roles_required
+from ..accounts.roles import ROLES, STAFF
+from ..admin.services import user_query
+from . import bp
+from .auth import user_json
+from .helpers import paginated
+
+
+@bp.get("/users")
+@roles_required(STAFF)
+def users():
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    return paginated(user_query(request.args.get("q"), role), user_json)

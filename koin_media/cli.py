@@ -1,0 +1,161 @@
+"""Command-line tools: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .accounts import services as accounts
+from .accounts.models import User
+from .accounts.roles import ROLES
+from .database import writes_database
+from .extensions import db
+from .reference.services import ensure_reference_data
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("A password needs at least 8 characters.")
+    return password
+
+
+def _user_or_fail(email: str) -> User:
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail {email}.")
+    return user
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="The account's role.")
+@click.option("--name", help="Display name (default: the part of the e-mail before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+@writes_database
+def create_user_command(email, role, name, password_stdin):
+    """Create an account of any role, e.g. staff, venue_manager or admin."""
+    password = _read_password(password_stdin)
+    try:
+        user = accounts.create_user(email, password, role, name)
+    except accounts.EmailTaken:
+        raise click.ClickException(f"An account with the e-mail {email} already exists.") from None
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+@writes_database
+def set_password_command(email, password_stdin):
+    """Set a new password for an account (signs out its open sessions)."""
+    user = _user_or_fail(email)
+    accounts.change_password(user, _read_password(password_stdin))
+    click.echo(f"Password changed for {user.email}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--label", default="cli", show_default=True, help="A name to recognise the token by.")
+@with_appcontext
+@writes_database
+def create_token_command(email, label):
+    """Print a new bearer token for the JSON API (shown once, stored hashed)."""
+    user = _user_or_fail(email)
+    _token, plain = accounts.create_token(user, label)
+    click.echo(plain)
+
+
+@click.command("revoke-tokens")
+@click.argument("email")
+@with_appcontext
+@writes_database
+def revoke_tokens_command(email):
+    """Revoke every bearer token of an account."""
+    user = _user_or_fail(email)
+    active = [t for t in accounts.tokens_of(user) if t.revoked_at is None]
+    for token in active:
+        accounts.revoke_token(token)
+    click.echo(f"Revoked {len(active)} token(s) of {user.email}.")
+
+
+DEMO_USERS = (
+    ("creator", "kreator@demo.koin.test", "Baiq Kreator", {"community": "lombok-phonegraphy"}),
+    (
+        "ikm",
+        "ikm@demo.koin.test",
+        "Lalu IKM",
+        {"business_name": "Kopi Sembalun Lestari", "sector": "coffee", "regency": "lombok-timur"},
+    ),
+    (
+        "school",
+        "sekolah@demo.koin.test",
+        "Ibu Guru Demo",
+        {"school_name": "SMPN 2 Mataram", "npsn": "50201234", "regency": "kota-mataram"},
+    ),
+    ("venue_manager", "pengelola@demo.koin.test", "Pengelola Venue", {}),
+    ("staff", "staf@demo.koin.test", "Staf Disperin", {}),
+    ("admin", "admin@demo.koin.test", "Admin KOIN", {}),
+)
+
+
+def _demo_profile(user: User, profile: dict) -> None:
+    from .accounts.models import School
+    from .reference.models import Community, Regency
+
+    if "community" in profile:
+        user.community = db.session.scalar(select(Community).where(Community.slug == profile["community"]))
+    if "regency" in profile:
+        user.regency = db.session.scalar(select(Regency).where(Regency.slug == profile["regency"]))
+    if "business_name" in profile:
+        user.business_name, user.sector = profile["business_name"], profile["sector"]
+    if "npsn" in profile:
+        school = db.session.scalar(select(School).where(School.npsn == profile["npsn"]))
+        user.school = school or School(npsn=profile["npsn"], name=profile["school_name"], regency=user.regency)
+
+
+@click.command("seed-demo")
+@click.option("--no-users", is_flag=True, help="Load only the reference data, no demo accounts.")
+@with_appcontext
+@writes_database
+def seed_demo_command(no_users):
+    """Load the regencies and communities, and one demo account per role (development only).
+
+    Safe to run again: what exists is left alone, and passwords are printed only when an
+    account is created.
+    """
+    added = ensure_reference_data()
+    click.echo(f"Reference data: {added['regencies']} regencies and {added['communities']} communities added.")
+    if no_users:
+        return
+    for role, email, name, profile in DEMO_USERS:
+        if accounts.find_user_by_email(email) is not None:
+            click.echo(f"  {role:<14} {email:<28} (exists; reset with: flask --app wsgi set-password {email})")
+            continue
+        password = secrets.token_urlsafe(9)
+        user = User(email=email, name=name, role=role)
+        user.set_password(password)
+        _demo_profile(user, profile)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"  {role:<14} {email:<28} password: {password}")
+
+
+def init_app(app) -> None:
+    for command in (
+        create_user_command,
+        set_password_command,
+        create_token_command,
+        revoke_tokens_command,
+        seed_demo_command,
+    ):
+        app.cli.add_command(command)

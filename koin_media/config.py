@@ -1,0 +1,104 @@
+"""Configuration read once from the environment (and an optional ``.env`` file).
+
+Every ``KOIN_*`` name here is public interface: the README documents each one with its
+default. Tests never patch this module; they pass a mapping to ``create_app`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The built-in key is only good enough for debug and tests; ``create_app`` refuses to run
+# a production app with it.
+DEV_SECRET_KEY = "koin-media-development-key-not-for-production"  # noqa: S105 (refused outside debug and tests)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip()
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'koin_media.sqlite3'}"
+
+
+def from_environment() -> dict:
+    """Build the app's settings from ``KOIN_*`` variables, with the embedded defaults."""
+    redis_url = env_str("KOIN_REDIS_URL")
+    debug = env_bool("KOIN_DEBUG", False)
+    return {
+        "DEBUG": debug,
+        "SECRET_KEY": env_str("KOIN_SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": env_str("KOIN_DATABASE_URL", default_sqlite_url()),
+        "STORAGE_BACKEND": env_str("KOIN_STORAGE_BACKEND", "local"),
+        "STORAGE_DIR": env_str("KOIN_STORAGE_DIR", str(INSTANCE_DIR / "storage")),
+        "S3_BUCKET": env_str("KOIN_S3_BUCKET"),
+        "S3_ENDPOINT_URL": env_str("KOIN_S3_ENDPOINT_URL"),
+        "S3_REGION": env_str("KOIN_S3_REGION", "ap-southeast-3"),
+        "REDIS_URL": redis_url,
+        "QUEUE_IMMEDIATE": env_bool("KOIN_QUEUE_IMMEDIATE", False),
+        "QUEUE_PATH": env_str("KOIN_QUEUE_PATH", str(INSTANCE_DIR / "queue.sqlite3")),
+        "RATELIMIT_ENABLED": env_bool("KOIN_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_LOGIN": env_str("KOIN_RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_LOGIN_ADDRESS": env_str("KOIN_RATELIMIT_LOGIN_ADDRESS", "100 per minute"),
+        "RATELIMIT_REGISTER_ADDRESS": env_str("KOIN_RATELIMIT_REGISTER_ADDRESS", "30 per hour"),
+        "SESSION_COOKIE_SECURE": env_bool("KOIN_COOKIE_SECURE", True),
+        "REMEMBER_COOKIE_SECURE": env_bool("KOIN_COOKIE_SECURE", True),
+        "TRUSTED_PROXIES": env_int("KOIN_TRUSTED_PROXIES", 0),
+        "MAX_CONTENT_LENGTH": env_int("KOIN_MAX_FORM_BYTES", 16 * 1024 * 1024),
+    }
+
+
+# Settings that are the same everywhere and not meant to be tuned per deployment.
+FIXED = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    "WTF_CSRF_CHECK_DEFAULT": False,  # checked in one before_request hook (bearer calls skip it)
+    "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,  # a long form on a slow phone must still submit
+    "BABEL_DEFAULT_LOCALE": "id",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
+    "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
+    "LANGUAGES": ("id", "en"),
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "JSON_SORT_KEYS": False,
+}
+
+
+def load_dotenv_file() -> None:
+    """Honour a ``.env`` in the project root; real environment variables win."""
+    from dotenv import load_dotenv
+
+    load_dotenv(PROJECT_ROOT / ".env", override=False)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from ..accounts import services as accounts
+from ..extensions import db
+from ..jobs import queue_status
+from . import bp
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only redirect to paths on this site, never to another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return fallback
+
+
+@bp.post("/language")
+def set_language():
+    """Switch between Indonesian and English; remembered in the session and on the account."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, locale)
+    return redirect(safe_next(request.form.get("next"), url_for("main.index")))
+
+
+def _check_database() -> dict:
+    db.session.execute(text("SELECT 1"))
+    return {"ok": True, "backend": db.engine.dialect.name}
+
+
+HEALTH_CHECKS = {"database": _check_database, "queue": queue_status}
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when every dependency answers, 503 naming those that do not."""
+    checks, failing = {}, []
+    for name, check in HEALTH_CHECKS.items():
+        try:
+            checks[name] = check()
+        except Exception as exc:  # a health check reports failures, it does not raise them
+            current_app.logger.warning("health check %s failed: %s", name, exc)
+            checks[name] = {"ok": False, "error": exc.__class__.__name__}
+        if not checks[name]["ok"]:
+            failing.append(name)
+    db.session.rollback()
+    body = {"status": "ok" if not failing else "failing", "checks": checks}
+    if failing:
+        body["failing"] = failing
+    return jsonify(body), 503 if failing else 200

@@ -1,0 +1,1 @@
+"""Reference data: NTB regencies, KOIN communities and IKM sectors."""

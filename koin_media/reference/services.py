@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from .data import COMMUNITIES, REGENCIES
+from .models import Community, Regency
+
+
+def ensure_reference_data() -> dict[str, int]:
+    """Insert the regencies and communities that are missing; return how many were added."""
+    added = {}
+    for model, rows in ((Regency, REGENCIES), (Community, COMMUNITIES)):
+        existing = set(db.session.scalars(select(model.slug)))
+        new = [model(slug=slug, name=name) for slug, name in rows if slug not in existing]
+        db.session.add_all(new)
+        added[model.__tablename__] = len(new)
+    db.session.commit()
+    return added
+
+
+def find_by_name_or_slug(model, value: str | None):
+    """Look up a regency or community by its slug or (case-insensitively) its name."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    return db.session.scalar(
+        select(model).where(or_(model.slug == value.lower(), func.lower(model.name) == value.lower()))
+    )
+
+
+def all_ordered(model) -> list:
+    return list(db.session.scalars(select(model).order_by(model.name)))

@@ -1,0 +1,3 @@
+from koin_media import create_app
+
+app = create_app()
