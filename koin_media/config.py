@@ -13,6 +13,7 @@ from pathlib import Path
 # a production app with it.
 DEV_SECRET_KEY = "koin-media-development-key-not-for-production"  # noqa: S105 (refused outside debug and tests)
 
+MB = 1024 * 1024
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
@@ -63,6 +64,18 @@ def from_environment() -> dict:
         "S3_BUCKET": env_str("KOIN_S3_BUCKET"),
         "S3_ENDPOINT_URL": env_str("KOIN_S3_ENDPOINT_URL"),
         "S3_REGION": env_str("KOIN_S3_REGION", "ap-southeast-3"),
+        "S3_ADDRESSING_STYLE": env_str("KOIN_S3_ADDRESSING_STYLE", "auto"),
+        "PUBLIC_URL": env_str("KOIN_PUBLIC_URL", "http://127.0.0.1:8000"),
+        "UPLOAD_URL_TTL": env_int("KOIN_UPLOAD_URL_TTL", 3 * 60 * 60),
+        "DOWNLOAD_URL_TTL": env_int("KOIN_DOWNLOAD_URL_TTL", 15 * 60),
+        "MAX_BYTES": {
+            "image": env_int("KOIN_MAX_IMAGE_MB", 50) * MB,
+            "audio": env_int("KOIN_MAX_AUDIO_MB", 200) * MB,
+            "document": env_int("KOIN_MAX_DOCUMENT_MB", 50) * MB,
+            "video": env_int("KOIN_MAX_VIDEO_MB", 5 * 1024) * MB,
+        },
+        "MAX_IMAGE_PIXELS": env_int("KOIN_MAX_IMAGE_PIXELS", 150_000_000),
+        "CREATOR_QUOTA_BYTES": env_int("KOIN_CREATOR_QUOTA_GB", 50) * 1024 * MB,
         "REDIS_URL": redis_url,
         "QUEUE_IMMEDIATE": env_bool("KOIN_QUEUE_IMMEDIATE", False),
         "QUEUE_PATH": env_str("KOIN_QUEUE_PATH", str(INSTANCE_DIR / "queue.sqlite3")),
