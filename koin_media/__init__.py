@@ -60,7 +60,7 @@ def _refuse_insecure_defaults(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, jobs
+    from . import i18n, jobs, storage
     from .database import engine_options, install_sqlite_hooks
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     limiter.init_app(app)
     jobs.configure(app)
+    storage.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -85,17 +86,21 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .assets import bp as assets_bp
     from .main import bp as main_bp
+    from .storage import bp as storage_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(storage_bp)
 
 
 def _register_hooks(app: Flask) -> None:
     from . import errors, security
-    from .accounts.roles import ROLE_LABELS
+    from .roles import ROLE_LABELS
 
     errors.init_app(app)
     app.before_request(security.protect_from_forgery)

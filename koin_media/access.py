@@ -11,13 +11,15 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
-from .accounts.roles import ADMIN, STAFF
 from .extensions import db, login_manager
+from .roles import ADMIN, STAFF
+
+JSON_PATHS = ("/api/", "/uploads/")
 
 
 def wants_json() -> bool:
-    """JSON for the API and for clients that ask for it; HTML for everyone else."""
-    if request.path.startswith("/api/"):
+    """JSON for the API, the upload protocol and clients that ask for it; HTML otherwise."""
+    if request.path.startswith(JSON_PATHS):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import User
-from .accounts.roles import ROLES
 from .database import writes_database
 from .extensions import db
 from .reference.services import ensure_reference_data
+from .roles import ROLES
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -135,6 +135,7 @@ def seed_demo_command(no_users):
     """
     added = ensure_reference_data()
     click.echo(f"Reference data: {added['regencies']} regencies and {added['communities']} communities added.")
+    click.echo(f"Venues: {_seed_venues()} added.")
     if no_users:
         return
     for role, email, name, profile in DEMO_USERS:
@@ -150,7 +151,58 @@ def seed_demo_command(no_users):
         click.echo(f"  {role:<14} {email:<28} password: {password}")
 
 
+DEMO_VENUES = (
+    (
+        "sirkuit-mandalika",
+        "Pertamina Mandalika International Circuit",
+        "lombok-tengah",
+        "Kawasan Ekonomi Khusus Mandalika, Kuta, Pujut, Lombok Tengah",
+        "Sirkuit balap internasional di Kawasan Mandalika. Kunjungan edukasi mengenal teknologi balap, "
+        "keselamatan, dan pariwisata olahraga.",
+        "International racing circuit in the Mandalika zone. Educational visits on racing technology, "
+        "safety and sports tourism.",
+    ),
+    (
+        "meninting-bike-park",
+        "Meninting Bike Park",
+        "lombok-barat",
+        "Meninting, Batu Layar, Lombok Barat",
+        "Taman sepeda dengan lintasan pumptrack dan trail. Kunjungan edukasi tentang bersepeda aman dan hidup sehat.",
+        "Bike park with pump track and trails. Educational visits on safe cycling and healthy living.",
+    ),
+)
+
+
+def _seed_venues() -> int:
+    from .reference.models import Regency
+    from .venues.models import Venue
+
+    existing = set(db.session.scalars(select(Venue.slug)))
+    added = 0
+    for slug, name, regency, address, text_id, text_en in DEMO_VENUES:
+        if slug in existing:
+            continue
+        regency_row = db.session.scalar(select(Regency).where(Regency.slug == regency))
+        db.session.add(
+            Venue(
+                slug=slug,
+                name=name,
+                regency=regency_row,
+                address=address,
+                description_id=text_id,
+                description_en=text_en,
+            )
+        )
+        added += 1
+    db.session.commit()
+    return added
+
+
 def init_app(app) -> None:
+    from .assets.cli import media_cli, storage_cli
+
+    app.cli.add_command(media_cli)
+    app.cli.add_command(storage_cli)
     for command in (
         create_user_command,
         set_password_command,

@@ -111,3 +111,12 @@ def install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock(connection) else "BEGIN")
+
+
+# Tables made by migrations but kept outside the ORM models: the full-text indexes (SQLite
+# FTS5 with its shadow tables, or PostgreSQL tsvector); see koin_media/assets/search.py.
+UNMODELLED_TABLE_PREFIXES = ("asset_search",)
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and name.startswith(UNMODELLED_TABLE_PREFIXES))

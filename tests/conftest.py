@@ -20,6 +20,8 @@ from koin_media.reference.services import ensure_reference_data
 PASSWORD = "rinjani-2026-aman"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
+pytest_plugins = ["tests.storage_fixtures", "tests.browser_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
@@ -155,7 +157,8 @@ class Factory:
 
 
 @pytest.fixture
-def factory(app):
+def factory(migrated):
+    """Works in whichever app context the test has pushed (``app`` or another app's)."""
     return Factory()
 
 

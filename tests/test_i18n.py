@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
@@ -77,7 +77,9 @@ def test_every_message_in_the_code_is_translated_to_indonesian():
     method_map = [("koin_media/**.py", "python"), ("templates/**.html", "jinja2")]
     in_code = {
         message if isinstance(message, str) else message[0]
-        for _file, _line, message, _comments, _context in extract_from_dir(str(root), method_map)
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(root), method_map, keywords={**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+        )
     }
     untranslated = []
     for msgid in sorted(in_code):

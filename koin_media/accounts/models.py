@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..reference.models import Community, Regency
-from .roles import ADMIN, ROLES
+from ..roles import ADMIN, ROLES
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method name, not a password)
 

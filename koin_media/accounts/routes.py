@@ -6,11 +6,11 @@ from flask_login import current_user, login_user, logout_user
 
 from ..access import get_or_404, login_required
 from ..main.routes import safe_next
+from ..roles import ROLE_LABELS, SELF_SERVICE_ROLES
 from ..security import apply_limits, login_limits, mark_auth_failed, registration_limits
 from . import bp, services
 from .forms import REGISTRATION_FORMS, ChangePasswordForm, ConfirmedPasswordMixin, LoginForm, ProfileForm
 from .models import ApiToken
-from .roles import ROLE_LABELS, SELF_SERVICE_ROLES
 
 # The HTML pages ask for the password twice; the JSON API takes it once.
 PAGE_FORMS = {

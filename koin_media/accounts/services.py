@@ -12,8 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import SAFE_METHODS, utcnow
 from ..extensions import db
+from ..roles import CREATOR, IKM, ROLES, SCHOOL
 from .models import ApiToken, School, User, hash_token
-from .roles import CREATOR, IKM, ROLES, SCHOOL
 
 TOKEN_PREFIX = "koin_"  # noqa: S105 (a visible prefix, not a secret)
 # Checked when no account matches, so that a wrong e-mail costs as long as a wrong password.

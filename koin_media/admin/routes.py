@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from ..access import get_or_404, roles_required
 from ..accounts.models import User
-from ..accounts.roles import ADMIN, ROLES, STAFF
 from ..errors import abort_with
 from ..extensions import db
+from ..roles import ADMIN, ROLES, STAFF
 from . import bp, services
 
 PER_PAGE = 50

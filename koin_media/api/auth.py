@@ -7,8 +7,8 @@ from flask_login import current_user
 from ..access import login_required
 from ..accounts import services
 from ..accounts.forms import REGISTRATION_FORMS
-from ..accounts.roles import SELF_SERVICE_ROLES
 from ..errors import error_response
+from ..roles import SELF_SERVICE_ROLES
 from ..security import apply_limits, bearer_token, login_limits, mark_auth_failed, registration_limits
 from . import bp
 from .helpers import form_from_json, json_body, validation_error

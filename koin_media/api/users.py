@@ -1,8 +1,8 @@
 from flask import request
 
 from ..access import roles_required
-from ..accounts.roles import ROLES, STAFF
 from ..admin.services import user_query
+from ..roles import ROLES, STAFF
 from . import bp
 from .auth import user_json
 from .helpers import paginated

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from ..accounts import services as accounts
 from ..extensions import db
 from ..jobs import queue_status
+from ..storage import check_storage
 from . import bp
 
 
@@ -42,7 +43,7 @@ def _check_database() -> dict:
     return {"ok": True, "backend": db.engine.dialect.name}
 
 
-HEALTH_CHECKS = {"database": _check_database, "queue": queue_status}
+HEALTH_CHECKS = {"database": _check_database, "queue": queue_status, "storage": check_storage}
 
 
 @bp.get("/healthz")

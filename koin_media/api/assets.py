@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import is_staff, login_required, roles_required
+from ..assets import services
+from ..assets.catalog import CatalogFilters, public_assets
+from ..assets.forms import DownloadForm, ReviewForm
+from ..assets.models import PENDING_REVIEW, Asset
+from ..assets.routes import create_download, media_urls, visible_asset_or_404
+from ..errors import error_response
+from ..roles import STAFF
+from ..storage import get_storage
+from . import bp
+from .helpers import form_from_json, json_body, paginated, validation_error
+
+
+def asset_json(asset: Asset, detail: bool = False) -> dict:
+    data = {
+        "id": asset.id,
+        "title": asset.title,
+        "kind": asset.kind,
+        "status": asset.status,
+        "community": asset.community.slug if asset.community else None,
+        "regency": asset.regency.slug if asset.regency else None,
+        "venue": asset.venue.slug if asset.venue else None,
+        "license": asset.license,
+        "tags": asset.tag_list,
+        "download_count": asset.download_count,
+        "approved_at": asset.approved_at.isoformat() if asset.approved_at else None,
+        "url": url_for("assets.show", asset_id=asset.id, _external=True),
+        "thumbnail": get_storage().inline_url(asset.thumb_key, "image/jpeg") if asset.thumb_key else None,
+    }
+    if detail:
+        data.update(
+            description=asset.description,
+            credit=asset.credit,
+            credit_line=asset.credit_line if asset.license else None,
+            mime=asset.mime,
+            size_bytes=asset.size_bytes,
+            width=asset.width,
+            height=asset.height,
+            duration_seconds=asset.duration_seconds,
+            media=media_urls(asset),
+        )
+        if is_staff() or (current_user.is_authenticated and current_user.id == asset.owner_id):
+            data["rejection_reason"] = asset.rejection_reason
+            data["problem"] = asset.problem_message
+    return data
+
+
+@bp.get("/assets")
+def assets():
+    return paginated(public_assets(CatalogFilters.from_args(request.args)), asset_json)
+
+
+@bp.get("/assets/<int:asset_id>")
+def asset(asset_id):
+    return jsonify(asset_json(visible_asset_or_404(asset_id), detail=True))
+
+
+@bp.post("/assets/<int:asset_id>/download")
+@login_required
+def download(asset_id):
+    asset = visible_asset_or_404(asset_id)
+    if not asset.is_public:
+        return error_response(409, _("Only published assets can be downloaded."))
+    data = {"variant": "original", **json_body()}
+    form = form_from_json(DownloadForm, data)
+    if not form.validate():
+        return validation_error(form)
+    url, expires = create_download(asset, form.variant.data)
+    return jsonify(url=url, expires=expires)
+
+
+def _decide(asset_id: int, decision: str):
+    asset = visible_asset_or_404(asset_id)
+    form = form_from_json(ReviewForm, {**json_body(), "decision": decision})
+    if not form.validate():
+        return validation_error(form)
+    if asset.status != PENDING_REVIEW:
+        return error_response(409, _("This asset is not waiting for review."))
+    if decision == "approve":
+        services.approve(asset, current_user)
+    else:
+        services.reject(asset, current_user, form.reason.data.strip())
+    return jsonify(asset_json(asset, detail=True))
+
+
+@bp.post("/assets/<int:asset_id>/approve")
+@roles_required(STAFF)
+def approve(asset_id):
+    return _decide(asset_id, "approve")
+
+
+@bp.post("/assets/<int:asset_id>/reject")
+@roles_required(STAFF)
+def reject(asset_id):
+    return _decide(asset_id, "reject")

@@ -1,0 +1,7 @@
+"""Promotion media assets: upload, verification, processing, moderation, catalog, downloads."""
+
+from flask import Blueprint
+
+bp = Blueprint("assets", __name__)
+
+from . import jobs, moderation, routes, upload_routes  # noqa: E402,F401

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from ..reference.models import Community, Regency
+from ..venues.models import Venue
+
+# The lifecycle of DESIGN.md, plus "draft": processed, waiting for the creator to complete the
+# details (title, licence, consent) that review needs.
+UPLOADING = "uploading"
+VERIFYING = "verifying"
+PROCESSING = "processing"
+DRAFT = "draft"
+PENDING_REVIEW = "pending_review"
+APPROVED = "approved"
+ARCHIVED = "archived"
+REJECTED_FILE = "rejected_file"
+FAILED = "failed"
+REJECTED = "rejected"
+STATUSES = (
+    UPLOADING,
+    VERIFYING,
+    PROCESSING,
+    DRAFT,
+    PENDING_REVIEW,
+    APPROVED,
+    ARCHIVED,
+    REJECTED_FILE,
+    FAILED,
+    REJECTED,
+)
+
+STATUS_LABELS = {
+    UPLOADING: _l("Uploading"),
+    VERIFYING: _l("Checking the file"),
+    PROCESSING: _l("Processing"),
+    DRAFT: _l("Details needed"),
+    PENDING_REVIEW: _l("Waiting for review"),
+    APPROVED: _l("Published"),
+    ARCHIVED: _l("Archived"),
+    REJECTED_FILE: _l("File refused"),
+    FAILED: _l("Processing failed"),
+    REJECTED: _l("Rejected"),
+}
+
+KINDS = ("image", "video", "audio", "document")
+KIND_LABELS = {"image": _l("Photo"), "video": _l("Video"), "audio": _l("Audio"), "document": _l("Document")}
+
+LICENSES = {
+    "CC-BY-4.0": _l("CC BY 4.0 — use with credit"),
+    "CC-BY-SA-4.0": _l("CC BY-SA 4.0 — use with credit, share alike"),
+    "CC-BY-NC-4.0": _l("CC BY-NC 4.0 — use with credit, not for commercial use"),
+    "NTB-PROMO": _l("Free for NTB local promotion, with credit"),
+}
+LICENSE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+}
+
+
+def _in(values) -> str:
+    return "({})".format(", ".join(f"'{v}'" for v in values))
+
+
+class Asset(db.Model):
+    __tablename__ = "assets"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(STATUSES)}", name="status_known"),
+        CheckConstraint(f"kind IS NULL OR kind IN {_in(KINDS)}", name="kind_known"),
+        CheckConstraint(f"license IS NULL OR license IN {_in(LICENSES)}", name="license_known"),
+        Index("ix_assets_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    regency_id: Mapped[int | None] = mapped_column(ForeignKey("regencies.id"))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=UPLOADING)
+
+    # The file
+    original_filename: Mapped[str] = mapped_column(String(255))
+    declared_type: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[str | None] = mapped_column(String(10), index=True)
+    mime: Mapped[str | None] = mapped_column(String(60))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(200))
+    preview_key: Mapped[str | None] = mapped_column(String(200))
+    poster_key: Mapped[str | None] = mapped_column(String(200))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration_seconds: Mapped[float | None]
+    video_codec: Mapped[str | None] = mapped_column(String(40))
+    audio_codec: Mapped[str | None] = mapped_column(String(40))
+    media_info: Mapped[dict] = mapped_column(JSON, default=dict)
+    processing_attempts: Mapped[int] = mapped_column(default=0)
+    # Why a file was refused or failed: a code the UI translates, and a detail for staff.
+    problem_code: Mapped[str | None] = mapped_column(String(40))
+    problem_context: Mapped[dict] = mapped_column(JSON, default=dict)
+    problem_detail: Mapped[str | None] = mapped_column(Text)
+
+    # What the creator says about it
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(500), default="")
+    license: Mapped[str | None] = mapped_column(String(20))
+    credit: Mapped[str] = mapped_column(String(200), default="")
+    consent: Mapped[bool] = mapped_column(default=False)
+
+    # Moderation
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    download_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    community: Mapped[Community | None] = relationship()
+    regency: Mapped[Regency | None] = relationship()
+    venue: Mapped[Venue | None] = relationship()
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (s.strip() for s in self.tags.split(",")) if t]
+
+    @property
+    def details_complete(self) -> bool:
+        return bool(self.title.strip() and self.license and self.consent)
+
+    @property
+    def problem_message(self) -> str | None:
+        from .problems import describe
+
+        return describe(self.problem_code, **(self.problem_context or {})) if self.problem_code else None
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == APPROVED
+
+    @property
+    def credit_line(self) -> str:
+        who = self.credit.strip() or self.owner.name
+        community = f" / {self.community.name}" if self.community else ""
+        return f"{self.title} — {who}{community}, {self.license} (KOIN Media NTB)"
+
+
+class MultipartUpload(db.Model):
+    """An upload the app started: who owns it, where it goes, and the file's fingerprint so
+    that adding the same file again resumes it instead of starting over."""
+
+    __tablename__ = "multipart_uploads"
+    __table_args__ = (Index("ix_multipart_uploads_resume", "owner_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[str] = mapped_column(String(255), unique=True)
+    key: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    fingerprint: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    asset: Mapped[Asset | None] = relationship()
+
+
+class AssetDownload(db.Model):
+    """One download: who, for which business, which variant, when."""
+
+    __tablename__ = "asset_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    business_name: Mapped[str | None] = mapped_column(String(160))
+    variant: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User | None] = relationship()

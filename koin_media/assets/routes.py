@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import get_or_404, is_staff, login_required, roles_required
+from ..extensions import db
+from ..reference.models import Community, Regency
+from ..reference.services import all_ordered
+from ..roles import CREATOR
+from ..storage import get_storage
+from ..venues.models import Venue
+from . import bp, services
+from .catalog import CatalogFilters, public_assets
+from .forms import AssetDetailsForm, DownloadForm
+from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, Asset, AssetDownload
+
+PER_PAGE = 24
+
+
+def visible_asset_or_404(asset_id: int) -> Asset:
+    """Approved assets are public; any other state only to its owner and to staff."""
+    asset = get_or_404(Asset, asset_id)
+    if (
+        not asset.is_public
+        and not is_staff()
+        and (not current_user.is_authenticated or asset.owner_id != current_user.id)
+    ):
+        abort(404)
+    return asset
+
+
+def owned_asset_or_404(asset_id: int) -> Asset:
+    return get_or_404(Asset, asset_id, owner_attr="owner_id")
+
+
+def media_urls(asset: Asset) -> dict:
+    """Short-lived URLs for the pictures and players a page shows."""
+    storage = get_storage()
+    urls = {}
+    for name in ("thumb_key", "preview_key", "poster_key"):
+        key = getattr(asset, name)
+        if key:
+            urls[name.removesuffix("_key")] = storage.inline_url(key, "image/jpeg")
+    if asset.kind in ("video", "audio") and asset.mime and asset.status not in ("uploading", "rejected_file"):
+        urls["play"] = storage.inline_url(asset.storage_key, asset.mime)
+    return urls
+
+
+@bp.app_context_processor
+def asset_labels():
+    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "license_labels": LICENSES}
+
+
+@bp.get("/assets")
+def catalog():
+    filters = CatalogFilters.from_args(request.args)
+    page = db.paginate(public_assets(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    storage = get_storage()
+    thumbs = {a.id: storage.inline_url(a.thumb_key, "image/jpeg") for a in page.items if a.thumb_key}
+    return render_template(
+        "assets/catalog.html",
+        page=page,
+        filters=filters,
+        thumbs=thumbs,
+        communities=all_ordered(Community),
+        regencies=all_ordered(Regency),
+        venues=all_ordered(Venue),
+    )
+
+
+@bp.get("/assets/<int:asset_id>")
+def show(asset_id):
+    asset = visible_asset_or_404(asset_id)
+    return render_template(
+        "assets/show.html",
+        asset=asset,
+        urls=media_urls(asset),
+        license_url=LICENSE_URLS.get(asset.license or ""),
+        download_form=DownloadForm(),
+    )
+
+
+@bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(asset_id):
+    asset = owned_asset_or_404(asset_id)
+    form = AssetDetailsForm(obj=asset).load_choices()
+    if request.method == "GET":
+        for name in ("community", "regency", "venue"):
+            related = getattr(asset, name)
+            form[name].data = related.slug if related else ""
+    if form.validate_on_submit():
+        was = asset.status
+        services.update_details(asset, form.cleaned(), current_user)
+        if asset.status == "pending_review" and was != "pending_review":
+            flash(_("Saved and sent for review."), "success")
+        elif not asset.details_complete:
+            flash(_("Saved. Add a title, a licence and the consent confirmation to send it for review."), "info")
+        else:
+            flash(_("Saved."), "success")
+        return redirect(url_for("assets.edit", asset_id=asset.id))
+    return render_template("assets/edit.html", asset=asset, form=form, urls=media_urls(asset)), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/assets/<int:asset_id>/delete")
+@login_required
+def delete(asset_id):
+    asset = owned_asset_or_404(asset_id)
+    title = asset.title or asset.original_filename
+    services.delete_asset(asset, current_user)
+    flash(_("“%(title)s” is deleted, with its files.", title=title), "info")
+    return redirect(url_for("assets.mine") if current_user.role == CREATOR else url_for("assets.catalog"))
+
+
+@bp.get("/my/assets")
+@roles_required(CREATOR)
+def mine():
+    assets = db.session.scalars(
+        select(Asset).where(Asset.owner_id == current_user.id).order_by(Asset.created_at.desc())
+    ).all()
+    storage = get_storage()
+    thumbs = {a.id: storage.inline_url(a.thumb_key, "image/jpeg") for a in assets if a.thumb_key}
+    return render_template("assets/mine.html", assets=assets, thumbs=thumbs)
+
+
+@bp.get("/assets/<int:asset_id>/downloads")
+@login_required
+def downloads(asset_id):
+    asset = owned_asset_or_404(asset_id)
+    rows = db.session.execute(
+        select(AssetDownload.business_name, AssetDownload.variant, func.count(), func.max(AssetDownload.created_at))
+        .where(AssetDownload.asset_id == asset.id)
+        .group_by(AssetDownload.business_name, AssetDownload.variant)
+        .order_by(func.max(AssetDownload.created_at).desc())
+    ).all()
+    return render_template("assets/downloads.html", asset=asset, rows=rows)
+
+
+def download_filename(asset: Asset, variant: str) -> str:
+    """A readable UTF-8 name from the title; never a path, never a control character."""
+    title = unicodedata.normalize("NFC", asset.title or PurePosixPath(asset.original_filename).stem)
+    title = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", title).strip()[:120] or "koin-media"
+    if variant == "web":
+        return f"{title} (web).jpg"
+    extension = PurePosixPath(asset.original_filename).suffix.lower()[:8]
+    return f"{title}{extension}"
+
+
+@bp.post("/assets/<int:asset_id>/download")
+@login_required
+def download(asset_id):
+    asset = visible_asset_or_404(asset_id)
+    form = DownloadForm()
+    if not form.validate_on_submit():
+        for error in form.accept_license.errors or form.variant.errors:
+            flash(error, "error")
+        return redirect(url_for("assets.show", asset_id=asset.id)), 303
+    url, _expires = create_download(asset, form.variant.data)
+    return redirect(url, 303)
+
+
+def create_download(asset: Asset, variant: str) -> tuple[str, int]:
+    """Log the download and hand out a short-lived link to the chosen variant."""
+    if variant == "web" and not asset.preview_key:
+        variant = "original"
+    key, mime = (asset.preview_key, "image/jpeg") if variant == "web" else (asset.storage_key, asset.mime)
+    services.record_download(asset, current_user, variant)
+    return get_storage().download_url(key, download_filename(asset, variant), mime)
+
+
+@bp.app_template_global()
+def choices(field) -> list[list[str]]:
+    """A select field's options as [value, label] pairs, for the uploader's script."""
+    return [[str(choice[0]), str(choice[1])] for choice in field.choices]

@@ -1,0 +1,256 @@
+"""Write logic for assets: uploads, verification outcome, details, moderation, downloads."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy import select, update
+
+from .. import audit
+from ..database import utcnow
+from ..extensions import db
+from ..storage import UploadNotFound, get_storage
+from . import search
+from .models import (
+    APPROVED,
+    DRAFT,
+    FAILED,
+    PENDING_REVIEW,
+    PROCESSING,
+    REJECTED,
+    REJECTED_FILE,
+    UPLOADING,
+    VERIFYING,
+    Asset,
+    AssetDownload,
+    MultipartUpload,
+)
+from .verify import inspect_object
+
+log = logging.getLogger(__name__)
+
+DETAIL_FIELDS = ("title", "description", "tags", "license", "credit", "consent", "regency", "venue", "community")
+
+
+def asset_key(asset: Asset, name: str) -> str:
+    """Object keys are generated, never taken from what the user sent."""
+    return f"assets/{asset.uuid}/{name}"
+
+
+def fingerprint_of(filename: str, size, last_modified) -> str | None:
+    if size in (None, "") or last_modified in (None, ""):
+        return None
+    return f"{filename}|{size}|{last_modified}"[:300]
+
+
+def find_resumable(owner_id: int, fingerprint: str | None) -> MultipartUpload | None:
+    """The creator's unfinished upload of the same file (name, size, last-modified)."""
+    if not fingerprint:
+        return None
+    return db.session.scalar(
+        select(MultipartUpload)
+        .where(
+            MultipartUpload.owner_id == owner_id,
+            MultipartUpload.fingerprint == fingerprint,
+            MultipartUpload.finished_at.is_(None),
+        )
+        .order_by(MultipartUpload.created_at.desc())
+    )
+
+
+def start_upload(owner, filename: str, declared_type: str | None, details: dict, fingerprint: str | None):
+    """Create the asset and its multipart upload; returns (upload, resumed)."""
+    existing = find_resumable(owner.id, fingerprint)
+    if existing is not None:
+        try:
+            get_storage().list_parts(existing.key, existing.upload_id)
+        except UploadNotFound:
+            existing.finished_at = utcnow()  # aborted by cleanup meanwhile: start afresh
+            db.session.commit()
+        else:
+            return existing, True
+    asset = Asset(
+        uuid=uuid.uuid4().hex,
+        owner=owner,
+        community=owner.community,
+        original_filename=filename[:255],
+        declared_type=(declared_type or None) and declared_type[:120],
+        status=UPLOADING,
+    )
+    asset.storage_key = asset_key(asset, "original")
+    db.session.add(asset)
+    apply_details(asset, details)
+    upload_id = get_storage().create_multipart(asset.storage_key, declared_type or "application/octet-stream")
+    upload = MultipartUpload(
+        upload_id=upload_id, key=asset.storage_key, owner_id=owner.id, asset=asset, fingerprint=fingerprint
+    )
+    db.session.add(upload)
+    db.session.commit()
+    return upload, False
+
+
+def apply_details(asset: Asset, details: dict) -> None:
+    """Copy validated details (from AssetDetailsForm.cleaned()) onto the asset."""
+    for name in DETAIL_FIELDS:
+        if name in details:
+            if name == "community" and details[name] is None:
+                continue  # an asset always keeps a community: the creator's by default
+            setattr(asset, name, details[name])
+    if asset.status in (APPROVED, PENDING_REVIEW, DRAFT):
+        search.index(asset)
+
+
+def complete_upload(upload: MultipartUpload, parts: list[tuple[int, str]]) -> Asset:
+    """Assemble the parts, then verify the stored object. A refused file is deleted at once."""
+    asset = upload.asset
+    storage = get_storage()
+    storage.complete_multipart(upload.key, upload.upload_id, parts)
+    upload.finished_at = utcnow()
+    asset.status = VERIFYING
+    db.session.commit()
+    return verify_and_queue(asset)
+
+
+def verify_and_queue(asset: Asset) -> Asset:
+    verdict = inspect_object(asset)
+    if not verdict.ok:
+        get_storage().delete(asset.storage_key)
+        asset.status = REJECTED_FILE
+        asset.problem_code, asset.problem_context = verdict.code, verdict.context
+        asset.size_bytes = verdict.size
+        db.session.commit()
+        return asset
+    asset.kind, asset.mime, asset.size_bytes = verdict.kind, verdict.mime, verdict.size
+    asset.status = PROCESSING
+    asset.problem_code, asset.problem_context = None, {}
+    db.session.commit()
+    from .jobs import process_asset
+
+    process_asset(asset.id)
+    db.session.refresh(asset)
+    return asset
+
+
+def abort_upload(upload: MultipartUpload) -> None:
+    get_storage().abort_multipart(upload.key, upload.upload_id)
+    upload.finished_at = utcnow()
+    if upload.asset is not None and upload.asset.status == UPLOADING:
+        db.session.delete(upload.asset)
+    db.session.commit()
+
+
+def finish_processing(asset: Asset) -> None:
+    """After processing: to review if the details are complete, otherwise wait for them."""
+    asset.status = PENDING_REVIEW if asset.details_complete else DRAFT
+    if asset.status == PENDING_REVIEW:
+        asset.submitted_at = utcnow()
+    search.index(asset)
+
+
+def update_details(asset: Asset, details: dict, editor) -> None:
+    """The creator's edit: a published or rejected asset goes back to review when changed."""
+    apply_details(asset, details)
+    if asset.status == DRAFT and asset.details_complete:
+        asset.status = PENDING_REVIEW
+        asset.submitted_at = utcnow()
+    elif asset.status in (APPROVED, REJECTED) and editor.id == asset.owner_id:
+        asset.status = PENDING_REVIEW if asset.details_complete else DRAFT
+        asset.submitted_at = utcnow()
+        asset.rejection_reason = None
+    search.index(asset)
+    db.session.commit()
+
+
+def approve(asset: Asset, staff) -> None:
+    asset.status = APPROVED
+    asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
+    asset.approved_at = asset.approved_at or asset.reviewed_at
+    asset.rejection_reason = None
+    audit.record(staff, "asset.approve", asset)
+    search.index(asset)
+    db.session.commit()
+
+
+def reject(asset: Asset, staff, reason: str) -> None:
+    asset.status = REJECTED
+    asset.rejection_reason = reason
+    asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
+    audit.record(staff, "asset.reject", asset, reason=reason)
+    search.index(asset)
+    db.session.commit()
+
+
+def delete_asset(asset: Asset, actor) -> None:
+    """Remove the asset and every object under its prefix (original and renditions)."""
+    uploads = db.session.scalars(
+        select(MultipartUpload).where(MultipartUpload.asset_id == asset.id, MultipartUpload.finished_at.is_(None))
+    )
+    storage = get_storage()
+    for upload in uploads:
+        storage.abort_multipart(upload.key, upload.upload_id)
+        upload.finished_at = utcnow()
+    storage.delete_prefix(f"assets/{asset.uuid}/")
+    audit.record(actor, "asset.delete", asset, title=asset.title)
+    search.remove(asset)
+    db.session.delete(asset)
+    db.session.commit()
+
+
+def record_download(asset: Asset, user, variant: str) -> AssetDownload:
+    download = AssetDownload(asset_id=asset.id, user_id=user.id, business_name=user.business_name, variant=variant)
+    db.session.add(download)
+    # Counted in the database, so concurrent downloads cannot lose an increment.
+    db.session.execute(update(Asset).where(Asset.id == asset.id).values(download_count=Asset.download_count + 1))
+    db.session.commit()
+    return download
+
+
+# Failures that another attempt could cure keep the original for `media reprocess`; a file
+# that is corrupt, a pixel bomb or unprocessable is removed from storage with its renditions.
+RETRYABLE_FAILURES = ("timeout", "internal")
+
+
+def mark_failed(asset: Asset, code: str, detail: str) -> None:
+    asset.status = FAILED
+    asset.problem_code, asset.problem_context, asset.problem_detail = code, {}, detail[:4000]
+    if code not in RETRYABLE_FAILURES:
+        get_storage().delete_prefix(f"assets/{asset.uuid}/")
+        asset.thumb_key = asset.preview_key = asset.poster_key = None
+    db.session.commit()
+
+
+def retryable(asset: Asset) -> bool:
+    if asset.kind is None:
+        return False
+    return asset.status == PROCESSING or (asset.status == FAILED and asset.problem_code in RETRYABLE_FAILURES)
+
+
+def reprocess(asset: Asset) -> None:
+    if not retryable(asset):
+        raise ValueError(f"asset {asset.id} is {asset.status}; only processing or failed assets are reprocessed")
+    asset.status = PROCESSING
+    asset.problem_code, asset.problem_context, asset.problem_detail = None, {}, None
+    db.session.commit()
+    from .jobs import process_asset
+
+    process_asset(asset.id)
+
+
+def store_simple_upload(owner, filename: str, declared_type: str | None, stream, details: dict) -> Asset:
+    """The plain HTML upload: store the received file under a generated key, then verify it
+    exactly as a multipart upload is verified."""
+    asset = Asset(
+        uuid=uuid.uuid4().hex,
+        owner=owner,
+        community=owner.community,
+        original_filename=filename[:255],
+        declared_type=(declared_type or None) and declared_type[:120],
+        status=VERIFYING,
+    )
+    asset.storage_key = asset_key(asset, "original")
+    db.session.add(asset)
+    apply_details(asset, details)
+    db.session.commit()
+    get_storage().put(asset.storage_key, stream, declared_type or "application/octet-stream")
+    return verify_and_queue(asset)

@@ -1,0 +1,181 @@
+"""Uppy's S3 multipart contract, served by the app, and the plain-form upload.
+
+With the S3 backend the part URLs are presigned for the bucket and the bytes never touch the
+app; with the local backend they point back at the app (see koin_media/storage/routes.py).
+Creators only, by session (with CSRF) or bearer token; an upload belongs to whoever started it
+and is a 404 to anyone else.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import roles_required
+from ..api.helpers import form_from_json, json_body
+from ..errors import error_response
+from ..extensions import db
+from ..roles import CREATOR
+from ..storage import InvalidPart, UploadNotFound, get_storage
+from . import bp, services
+from .forms import AssetDetailsForm, SimpleUploadForm
+from .models import REJECTED_FILE, MultipartUpload
+from .problems import describe
+from .verify import precheck
+
+MAX_PART_NUMBER = 10_000
+
+
+def owned_upload_or_404(upload_id: str) -> MultipartUpload:
+    key = request.args.get("key", "")
+    upload = db.session.scalar(select(MultipartUpload).where(MultipartUpload.upload_id == upload_id))
+    if upload is None or upload.owner_id != current_user.id or upload.key != key or upload.finished_at is not None:
+        abort(404)
+    return upload
+
+
+def refused(code: str, context: dict | None = None, **extra):
+    return error_response(422, describe(code, **(context or {})), error="file_refused", reason=code, **extra)
+
+
+def _metadata(body: dict) -> dict:
+    metadata = body.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def details_from(metadata: dict) -> dict:
+    """The valid details among the metadata sent; invalid ones are left for the edit page."""
+    form = form_from_json(AssetDetailsForm, metadata).load_choices()
+    form.validate()
+    sent = {name for name in metadata if name not in form.errors}
+    return form.submitted_cleaned(sent)
+
+
+def _size(metadata: dict) -> int | None:
+    raw = metadata.get("size")
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.post("/uploads/s3/multipart")
+@roles_required(CREATOR)
+def create_multipart():
+    body = json_body()
+    filename = str(body.get("filename") or "").strip()
+    if not filename:
+        return error_response(422, _("The file has no name."), errors={"filename": [_("The file has no name.")]})
+    metadata = _metadata(body)
+    size = _size(metadata)
+    verdict = precheck(current_user.id, filename, size)
+    if not verdict.ok:
+        return refused(verdict.code, verdict.context)
+    fingerprint = services.fingerprint_of(filename, size, metadata.get("lastModified"))
+    upload, resumed = services.start_upload(
+        current_user, filename, str(body.get("type") or "") or None, details_from(metadata), fingerprint
+    )
+    return jsonify(key=upload.key, uploadId=upload.upload_id, resumed=resumed, asset_id=upload.asset_id)
+
+
+@bp.get("/uploads/s3/multipart/<upload_id>/<int:part_number>")
+@roles_required(CREATOR)
+def sign_part(upload_id, part_number):
+    upload = owned_upload_or_404(upload_id)
+    if not 1 <= part_number <= MAX_PART_NUMBER:
+        return error_response(400, _("Part numbers go from 1 to %(max)d.", max=MAX_PART_NUMBER))
+    url, expires = get_storage().sign_part(upload.key, upload.upload_id, part_number)
+    return jsonify(url=url, expires=expires)
+
+
+@bp.get("/uploads/s3/multipart/<upload_id>")
+@roles_required(CREATOR)
+def list_parts(upload_id):
+    upload = owned_upload_or_404(upload_id)
+    try:
+        parts = get_storage().list_parts(upload.key, upload.upload_id)
+    except UploadNotFound:
+        abort(404)
+    return jsonify([{"PartNumber": p.part_number, "Size": p.size, "ETag": p.etag} for p in parts])
+
+
+def _parts(body: dict) -> list[tuple[int, str]] | None:
+    parts = body.get("parts")
+    if not isinstance(parts, list) or not parts:
+        return None
+    cleaned = []
+    for part in parts:
+        if not isinstance(part, dict):
+            return None
+        number, etag = part.get("PartNumber"), part.get("ETag")
+        if not isinstance(number, int) or isinstance(number, bool) or not isinstance(etag, str) or not etag:
+            return None
+        cleaned.append((number, etag))
+    return sorted(cleaned)
+
+
+@bp.post("/uploads/s3/multipart/<upload_id>/complete")
+@roles_required(CREATOR)
+def complete_multipart(upload_id):
+    upload = owned_upload_or_404(upload_id)
+    parts = _parts(json_body())
+    if parts is None:
+        return error_response(400, _("Send the parts as a list of {PartNumber, ETag}."))
+    try:
+        asset = services.complete_upload(upload, parts)
+    except (InvalidPart, UploadNotFound):
+        db.session.rollback()
+        return refused("incomplete")
+    if asset.status == REJECTED_FILE:
+        return refused(asset.problem_code, asset.problem_context, asset_id=asset.id)
+    storage = get_storage()
+    asset_url = url_for("assets.show", asset_id=asset.id, _external=True)
+    return jsonify(
+        location=asset_url,
+        key=upload.key,
+        bucket=getattr(storage, "bucket", storage.name),
+        asset_id=asset.id,
+        asset_url=asset_url,
+        status=asset.status,
+    )
+
+
+@bp.delete("/uploads/s3/multipart/<upload_id>")
+@roles_required(CREATOR)
+def abort_multipart(upload_id):
+    upload = owned_upload_or_404(upload_id)
+    services.abort_upload(upload)
+    return "", 204
+
+
+@bp.get("/upload")
+@roles_required(CREATOR)
+def upload_page():
+    form = SimpleUploadForm().load_choices()
+    if current_user.community:
+        form.community.data = current_user.community.slug
+    return render_template("assets/upload.html", form=form, storage=get_storage())
+
+
+@bp.post("/upload")
+@roles_required(CREATOR)
+def upload_simple():
+    """The no-JavaScript path: Werkzeug spools the file to disk as it arrives, and it is
+    copied to storage in chunks, so memory stays flat."""
+    form = SimpleUploadForm().load_choices()
+    if not form.validate_on_submit():
+        return render_template("assets/upload.html", form=form, storage=get_storage()), 422
+    file = form.file.data
+    filename = file.filename or "upload"
+    verdict = precheck(current_user.id, filename, None)
+    if not verdict.ok:
+        form.file.errors.append(describe(verdict.code, **verdict.context))
+        return render_template("assets/upload.html", form=form, storage=get_storage()), 422
+    asset = services.store_simple_upload(current_user, filename, file.mimetype, file.stream, form.cleaned())
+    if asset.status == REJECTED_FILE:
+        form.file.errors.append(asset.problem_message)
+        return render_template("assets/upload.html", form=form, storage=get_storage()), 422
+    flash(_("Upload received. We are processing it now."), "success")
+    return redirect(url_for("assets.edit", asset_id=asset.id))

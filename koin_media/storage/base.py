@@ -1,0 +1,203 @@
+"""The Storage interface shared by the local directory and S3 backends.
+
+Uploads follow S3's multipart protocol on both backends, so the browser code (Uppy's AWS S3
+multipart plugin) is the same whichever one is configured. ETags are returned without the
+quotes HTTP puts around them; both forms are accepted as input.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
+MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
+MAX_PART_NUMBER = 10_000
+MAX_KEY_LENGTH = 1024
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    content_type: str | None
+    etag: str | None
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    part_number: int
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    key: str
+    upload_id: str
+    initiated: datetime  # aware, UTC
+
+
+class StorageError(Exception):
+    pass
+
+
+class ObjectNotFound(StorageError):
+    pass
+
+
+class UploadNotFound(StorageError):
+    pass
+
+
+class InvalidPart(StorageError):
+    """A part list that cannot be completed: missing part, wrong ETag, order, part too small."""
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that could name something outside the store (or differ between backends)."""
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+        raise ValueError("storage key must be a non-empty string of at most 1024 characters")
+    _check_path_text(key, key)
+    if any(segment in ("", ".", "..") for segment in key.split("/")):
+        raise ValueError(f"storage key has an empty, '.' or '..' segment: {key!r}")
+    return key
+
+
+def check_prefix(prefix: str) -> str:
+    """A prefix may end in "/" or mid-segment ("assets/ab"), but never climb out of the store."""
+    if not isinstance(prefix, str):
+        raise ValueError("storage prefix must be a string")
+    if prefix:
+        _check_path_text(prefix, prefix)
+        segments = prefix.split("/")
+        if any(segment in ("..", ".") for segment in segments) or "" in segments[:-1]:
+            raise ValueError(f"storage prefix has an empty, '.' or '..' segment: {prefix!r}")
+    return prefix
+
+
+def _check_path_text(text: str, shown: str) -> None:
+    if text.startswith("/") or "\\" in text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError(f"storage key may not start with '/' or contain backslashes or control characters: {shown!r}")
+
+
+def check_part_number(part_number: int) -> int:
+    if not isinstance(part_number, int) or not 1 <= part_number <= MAX_PART_NUMBER:
+        raise ValueError(f"part number must be between 1 and {MAX_PART_NUMBER}")
+    return part_number
+
+
+def normalize_etag(etag: str) -> str:
+    return etag.strip().strip('"')
+
+
+def check_part_list(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The same rules S3 applies before it looks at the parts themselves, on every backend."""
+    if not parts:
+        raise InvalidPart("no parts given")
+    checked, previous = [], 0
+    for part_number, etag in parts:
+        if not isinstance(part_number, int) or not 1 <= part_number <= MAX_PART_NUMBER:
+            raise InvalidPart(f"part number out of range: {part_number!r}")
+        if part_number <= previous:
+            raise InvalidPart("part numbers must be given in ascending order, each once")
+        if not isinstance(etag, str) or not normalize_etag(etag):
+            raise InvalidPart(f"part {part_number} has no ETag")
+        checked.append((part_number, normalize_etag(etag)))
+        previous = part_number
+    return checked
+
+
+def content_disposition(disposition: str, filename: str | None) -> str:
+    """RFC 6266: an ASCII ``filename`` for old clients and ``filename*`` with the real name."""
+    if not filename:
+        return disposition
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = "".join(c if c.isprintable() and c not in '"\\' else "_" for c in ascii_name)
+    ascii_name = " ".join(ascii_name.split()) or "download"
+    value = f'{disposition}; filename="{ascii_name}"'
+    if ascii_name != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return value
+
+
+class Storage(ABC):
+    name: str
+    direct_upload: bool
+    # S3 lists at most 1000 parts a page; lowered in tests to exercise the paging.
+    parts_page_size: int = 1000
+
+    @abstractmethod
+    def create_multipart(self, key: str, content_type: str) -> str: ...
+
+    @abstractmethod
+    def sign_part(self, key: str, upload_id: str, part_number: int) -> tuple[str, int]: ...
+
+    @abstractmethod
+    def list_parts(self, key: str, upload_id: str) -> list[PartInfo]: ...
+
+    @abstractmethod
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo: ...
+
+    @abstractmethod
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    @abstractmethod
+    def list_multipart_uploads(self, prefix: str = "") -> list[PendingUpload]: ...
+
+    @abstractmethod
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    @abstractmethod
+    def read_range(self, key: str, start: int, length: int) -> bytes: ...
+
+    @abstractmethod
+    def iter_chunks(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]: ...
+
+    def download_to_file(self, key: str, path: Path) -> None:
+        """Stream the object into ``path``; a failure midway leaves no partial file behind."""
+        path = Path(path)
+        chunks = self.iter_chunks(key)  # raises ObjectNotFound before any file is made
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @abstractmethod
+    def put(self, key: str, data: bytes | BinaryIO | Path, content_type: str) -> None: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def delete_prefix(self, prefix: str) -> int: ...
+
+    @abstractmethod
+    def list_keys(self, prefix: str = "") -> Iterator[str]: ...
+
+    @abstractmethod
+    def download_url(
+        self, key: str, filename: str, content_type: str | None = None, expires_in: int | None = None
+    ) -> tuple[str, int]: ...
+
+    @abstractmethod
+    def inline_url(self, key: str, content_type: str | None = None, expires_in: int | None = None) -> str: ...
+
+    @abstractmethod
+    def ensure_ready(self, cors_origins: list[str]) -> list[str]: ...
+
+    @abstractmethod
+    def check(self) -> dict: ...

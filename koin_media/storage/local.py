@@ -1,0 +1,420 @@
+"""Storage in a local directory, for the one-machine setup.
+
+Layout under the storage root::
+
+    objects/<key>                     the objects themselves
+    meta/<sha256(key)[:2]>/<sha>.json content type and ETag of each object
+    multipart/<upload_id>/upload.json key, content type, start of an unfinished upload
+    multipart/<upload_id>/<nnnnn>.<md5>  its parts, named by part number and MD5
+    tmp/                              files being written, renamed into place when whole
+
+The browser PUTs parts to signed URLs of the app itself (``routes.py``), so the front end
+speaks the same multipart protocol as with S3. Every read and write streams in chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlencode, urlsplit
+
+from flask import current_app, has_request_context, url_for
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
+
+from .base import (
+    MAX_PART_SIZE,
+    MIN_PART_SIZE,
+    InvalidPart,
+    ObjectInfo,
+    ObjectNotFound,
+    PartInfo,
+    PendingUpload,
+    Storage,
+    StorageError,
+    UploadNotFound,
+    check_key,
+    check_part_list,
+    check_part_number,
+    check_prefix,
+)
+
+CHUNK = 1 << 20
+UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+PART_FILE = re.compile(r"^(\d{5})\.([0-9a-f]{32})$")
+MD5_HEX = re.compile(r"^[0-9a-f]{32}$")
+PART_SALT = "koin-storage-part"
+FILE_SALT = "koin-storage-file"
+
+
+class PartTooLarge(StorageError):
+    pass
+
+
+@dataclass(frozen=True)
+class FileGrant:
+    """What a signed /media/file/ link allows: one object, served one way."""
+
+    key: str
+    filename: str | None
+    content_type: str | None
+    disposition: str  # "attachment" or "inline"
+
+
+class LocalStorage(Storage):
+    name = "local"
+    direct_upload = False
+
+    def __init__(self, root: str | Path, secret_key: str, upload_ttl: int, download_ttl: int, public_url: str):
+        self.root = Path(root)
+        self.objects = self.root / "objects"
+        self.meta = self.root / "meta"
+        self.multipart = self.root / "multipart"
+        self.tmp = self.root / "tmp"
+        self.upload_ttl = upload_ttl
+        self.download_ttl = download_ttl
+        self.public_url = public_url
+        self._part_signer = Signer(secret_key, salt=PART_SALT, digest_method=hashlib.sha256)
+        self._file_tokens = URLSafeSerializer(secret_key, salt=FILE_SALT)
+
+    # --- paths -----------------------------------------------------------------------------
+
+    def object_path(self, key: str) -> Path:
+        return self.objects / check_key(key)
+
+    def _meta_path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.meta / digest[:2] / f"{digest}.json"
+
+    def _upload_dir(self, upload_id: str) -> Path:
+        if not isinstance(upload_id, str) or not UPLOAD_ID.match(upload_id):
+            raise UploadNotFound(upload_id)
+        return self.multipart / upload_id
+
+    def _temp_file(self) -> tuple[int, str]:
+        # Same file system as the targets, so os.replace is an atomic rename.
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=self.tmp, prefix="w-")
+
+    def _upload(self, key: str, upload_id: str) -> tuple[Path, dict]:
+        check_key(key)
+        folder = self._upload_dir(upload_id)
+        try:
+            info = json.loads((folder / "upload.json").read_text())
+        except (FileNotFoundError, NotADirectoryError, ValueError):
+            raise UploadNotFound(upload_id) from None
+        if info.get("key") != key:
+            raise UploadNotFound(upload_id)  # as S3: an upload belongs to exactly one key
+        return folder, info
+
+    # --- multipart -------------------------------------------------------------------------
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        check_key(key)
+        upload_id = secrets.token_urlsafe(24)
+        folder = self._upload_dir(upload_id)
+        folder.mkdir(parents=True)
+        initiated = datetime.now(UTC).isoformat()
+        info = {"key": key, "content_type": content_type, "initiated": initiated}
+        (folder / "upload.json").write_text(json.dumps(info))
+        return upload_id
+
+    def part_signature(self, upload_id: str, key: str, part_number: int, expires: int) -> str:
+        message = f"{upload_id}/{part_number}/{expires}/{key}"
+        return self._part_signer.get_signature(message).decode("ascii")
+
+    def verify_part_url(self, upload_id: str, key: str, part_number: int, expires: str, signature: str) -> bool:
+        if not expires.isdigit() or int(expires) <= time.time():
+            return False
+        message = f"{upload_id}/{part_number}/{int(expires)}/{key}"
+        return self._part_signer.verify_signature(message, signature.encode("ascii", "replace"))
+
+    def sign_part(self, key: str, upload_id: str, part_number: int) -> tuple[str, int]:
+        check_key(key)
+        check_part_number(part_number)
+        self._upload_dir(upload_id)
+        expires = int(time.time()) + self.upload_ttl
+        query = {"key": key, "expires": expires, "signature": self.part_signature(upload_id, key, part_number, expires)}
+        url = self._external_url("storage.upload_part", upload_id=upload_id, part_number=part_number)
+        return f"{url}?{urlencode(query)}", self.upload_ttl
+
+    def write_part(self, key: str, upload_id: str, part_number: int, stream: BinaryIO) -> str:
+        """Store one part from ``stream``; returns its MD5 (the S3 part ETag)."""
+        check_part_number(part_number)
+        folder, _info = self._upload(key, upload_id)
+        md5, size = hashlib.md5(usedforsecurity=False), 0
+        fd, tmp = self._temp_file()
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > MAX_PART_SIZE:
+                        raise PartTooLarge(f"part {part_number} is larger than {MAX_PART_SIZE} bytes")
+                    md5.update(chunk)
+                    out.write(chunk)
+            etag = md5.hexdigest()
+            os.replace(tmp, folder / f"{part_number:05d}.{etag}")
+        except FileNotFoundError:
+            Path(tmp).unlink(missing_ok=True)
+            raise UploadNotFound(upload_id) from None  # aborted while the part was arriving
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        # A part sent again replaces the earlier one, as on S3; the newest file wins a race.
+        name = f"{part_number:05d}.{etag}"
+        try:
+            newest = (folder / name).stat().st_mtime_ns
+            for older in folder.glob(f"{part_number:05d}.*"):
+                if older.name != name and older.stat().st_mtime_ns < newest:
+                    older.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass  # a concurrent copy of this part, or an abort, got there first
+        return etag
+
+    def _part_files(self, folder: Path) -> dict[int, Path]:
+        newest: dict[int, tuple[int, Path]] = {}
+        for path in folder.iterdir():
+            match = PART_FILE.match(path.name)
+            if not match:
+                continue
+            try:
+                mtime = path.stat().st_mtime_ns
+            except FileNotFoundError:
+                continue  # replaced under our feet by a newer copy of the part
+            number = int(match.group(1))
+            if number not in newest or mtime > newest[number][0]:
+                newest[number] = (mtime, path)
+        return {number: path for number, (_mtime, path) in newest.items()}
+
+    def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+        folder, _info = self._upload(key, upload_id)
+        files = sorted(self._part_files(folder).items())
+        return [PartInfo(number, path.name.split(".")[1], path.stat().st_size) for number, path in files]
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
+        folder, info = self._upload(key, upload_id)
+        checked = check_part_list(parts)
+        files = []
+        for index, (number, etag) in enumerate(checked):
+            path = folder / f"{number:05d}.{etag}"
+            if not MD5_HEX.match(etag) or not path.is_file():
+                raise InvalidPart(f"part {number} with ETag {etag} was not uploaded")
+            if index < len(checked) - 1 and path.stat().st_size < MIN_PART_SIZE:
+                raise InvalidPart(f"part {number} is smaller than {MIN_PART_SIZE} bytes")
+            files.append(path)
+        md5s = b"".join(bytes.fromhex(etag) for _number, etag in checked)
+        etag = f"{hashlib.md5(md5s, usedforsecurity=False).hexdigest()}-{len(checked)}"
+        try:
+            self._write_object(key, info["content_type"], etag, self._concatenate(files))
+        except FileNotFoundError:
+            raise UploadNotFound(upload_id) from None  # aborted or completed by another request
+        shutil.rmtree(folder, ignore_errors=True)
+        return self.head(key) or ObjectInfo(key, 0, info["content_type"], etag)
+
+    @staticmethod
+    def _concatenate(files: list[Path]) -> Iterator[bytes]:
+        for path in files:
+            with path.open("rb") as part:
+                while chunk := part.read(CHUNK):
+                    yield chunk
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            folder, _info = self._upload(key, upload_id)
+        except UploadNotFound:
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def list_multipart_uploads(self, prefix: str = "") -> list[PendingUpload]:
+        check_prefix(prefix)
+        if not self.multipart.is_dir():
+            return []
+        pending = []
+        for folder in self.multipart.iterdir():
+            try:
+                info = json.loads((folder / "upload.json").read_text())
+            except (FileNotFoundError, NotADirectoryError, ValueError):
+                continue  # being created or removed right now
+            if info["key"].startswith(prefix):
+                initiated = datetime.fromisoformat(info["initiated"])
+                pending.append(PendingUpload(info["key"], folder.name, initiated))
+        return sorted(pending, key=lambda upload: (upload.initiated, upload.upload_id))
+
+    # --- objects ---------------------------------------------------------------------------
+
+    def _write_object(self, key: str, content_type: str | None, etag: str | None, chunks) -> None:
+        """Write ``chunks`` to the object; with ``etag`` None, its MD5 is computed on the way."""
+        target = self.object_path(key)
+        md5 = hashlib.md5(usedforsecurity=False) if etag is None else None
+        fd, tmp = self._temp_file()
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    if md5 is not None:
+                        md5.update(chunk)
+                    out.write(chunk)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise StorageError(f"key {key!r} clashes with another key's folder") from exc
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        stat = target.stat()
+        meta = {
+            "key": key,
+            "content_type": content_type,
+            "etag": etag if md5 is None else md5.hexdigest(),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+        }
+        meta_path = self._meta_path(key)
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = self._temp_file()
+        with os.fdopen(fd, "w") as out:
+            json.dump(meta, out)
+        os.replace(tmp, meta_path)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            stat = self.object_path(key).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            meta = json.loads(self._meta_path(key).read_text())
+        except (FileNotFoundError, ValueError):
+            meta = {}
+        if (meta.get("size"), meta.get("mtime_ns")) != (stat.st_size, stat.st_mtime_ns):
+            meta = {}  # the file was changed behind our back: its recorded ETag is wrong
+        return ObjectInfo(key, stat.st_size, meta.get("content_type"), meta.get("etag"))
+
+    def _open(self, key: str) -> BinaryIO:
+        try:
+            return self.object_path(key).open("rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise ObjectNotFound(key) from None
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        if start < 0 or length < 0:
+            raise ValueError("start and length must not be negative")
+        with self._open(key) as handle:
+            handle.seek(start)
+            return handle.read(length)
+
+    def iter_chunks(self, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        handle = self._open(key)  # now, so a missing object fails at the call, not mid-stream
+
+        def chunks():
+            with handle:
+                while chunk := handle.read(chunk_size):
+                    yield chunk
+
+        return chunks()
+
+    def put(self, key: str, data: bytes | BinaryIO | Path, content_type: str) -> None:
+        check_key(key)
+        if isinstance(data, bytes | bytearray | memoryview):
+            self._write_object(key, content_type, None, [bytes(data)])
+        elif isinstance(data, Path):
+            with data.open("rb") as handle:
+                self._write_object(key, content_type, None, iter(lambda: handle.read(CHUNK), b""))
+        else:
+            self._write_object(key, content_type, None, iter(lambda: data.read(CHUNK), b""))
+
+    def delete(self, key: str) -> None:
+        path = self.object_path(key)
+        path.unlink(missing_ok=True)
+        self._meta_path(key).unlink(missing_ok=True)
+        # Drop folders left empty (assets/<uuid>/), or they pile up one per deleted asset.
+        parent = path.parent
+        while parent != self.objects:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+
+    def delete_prefix(self, prefix: str) -> int:
+        if not check_prefix(prefix):
+            raise ValueError("refusing to delete every object: give a prefix")
+        keys = list(self.list_keys(prefix))
+        for key in keys:
+            self.delete(key)
+        return len(keys)
+
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        check_prefix(prefix)
+        start = self.objects / prefix.rpartition("/")[0]
+        for folder, dirs, files in os.walk(start):
+            dirs.sort()
+            for name in sorted(files):
+                key = (Path(folder) / name).relative_to(self.objects).as_posix()
+                if key.startswith(prefix):
+                    yield key
+
+    # --- links -----------------------------------------------------------------------------
+
+    def _external_url(self, endpoint: str, **values) -> str:
+        if has_request_context():
+            return url_for(endpoint, _external=True, **values)
+        # Jobs and CLI commands have no request to take the host from.
+        public = urlsplit(self.public_url)
+        adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/", url_scheme=public.scheme)
+        return adapter.build(endpoint, values, force_external=True)
+
+    def _file_url(self, grant: FileGrant, expires_in: int) -> str:
+        expires = int(time.time()) + expires_in
+        payload = {"k": grant.key, "f": grant.filename, "t": grant.content_type, "d": grant.disposition, "x": expires}
+        return self._external_url("storage.serve_file", token=self._file_tokens.dumps(payload))
+
+    def read_file_token(self, token: str) -> FileGrant | None:
+        """The grant of a /media/file/ link, or None when it was altered or has expired."""
+        try:
+            payload = self._file_tokens.loads(token)
+        except BadSignature:
+            return None
+        if not isinstance(payload, dict) or payload.get("x", 0) <= time.time():
+            return None
+        return FileGrant(payload["k"], payload["f"], payload["t"], payload["d"])
+
+    def download_url(
+        self, key: str, filename: str, content_type: str | None = None, expires_in: int | None = None
+    ) -> tuple[str, int]:
+        check_key(key)
+        expires_in = self.download_ttl if expires_in is None else expires_in
+        return self._file_url(FileGrant(key, filename, content_type, "attachment"), expires_in), expires_in
+
+    def inline_url(self, key: str, content_type: str | None = None, expires_in: int | None = None) -> str:
+        check_key(key)
+        expires_in = self.download_ttl if expires_in is None else expires_in
+        return self._file_url(FileGrant(key, None, content_type, "inline"), expires_in)
+
+    # --- operations ------------------------------------------------------------------------
+
+    def ensure_ready(self, cors_origins: list[str]) -> list[str]:
+        lines = []
+        for folder in (self.objects, self.meta, self.multipart, self.tmp):
+            existed = folder.is_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            lines.append(f"{'exists' if existed else 'created'}: {folder}")
+        lines.append("local storage: uploads and downloads go through the app, no CORS rule needed")
+        return lines
+
+    def check(self) -> dict:
+        try:
+            if self.root.is_dir() and os.access(self.root, os.W_OK):
+                return {"ok": True, "backend": self.name, "free_bytes": shutil.disk_usage(self.root).free}
+            return {"ok": False, "backend": self.name, "error": "storage directory missing or not writable"}
+        except OSError as exc:
+            return {"ok": False, "backend": self.name, "error": exc.__class__.__name__}

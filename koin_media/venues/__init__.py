@@ -1,0 +1,1 @@
+"""Eduwisata venues (the Mandalika circuit, the Meninting Bike Park, …)."""
