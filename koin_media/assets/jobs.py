@@ -105,6 +105,7 @@ def cleanup_storage(older_than: timedelta = timedelta(days=1)) -> dict:
         select(MultipartUpload).where(MultipartUpload.finished_at.is_(None), MultipartUpload.created_at < cutoff)
     ).all()
     for upload in stale:
+        storage.abort_multipart(upload.key, upload.upload_id)
         upload.finished_at = utcnow()
         if upload.asset is not None and upload.asset.status == "uploading":
             db.session.delete(upload.asset)
