@@ -153,3 +153,16 @@ def test_malformed_complete_is_400(uploader, tmp_path, body):
         headers=uploader.headers,
     )
     assert response.status_code == 400 and response.get_json()["message"]
+
+
+def test_upload_page_hands_the_uploader_its_choices(storage_app, creator):
+    from .conftest import Auth
+
+    client = storage_app.test_client()
+    Auth(client).login(creator)
+    response = client.get("/upload")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-default-community="lombok-phonegraphy"' in html
+    assert "Bengkel Aktor Lombok" in html and "CC-BY-SA-4.0" in html and "Kota Mataram" in html
+    assert client.get("/my/assets").status_code == 200

@@ -180,4 +180,4 @@ def create_download(asset: Asset, variant: str) -> tuple[str, int]:
 @bp.app_template_global()
 def choices(field) -> list[list[str]]:
     """A select field's options as [value, label] pairs, for the uploader's script."""
-    return [[str(choice[0]), str(choice[1])] for choice in field.choices]
+    return [[str(value), str(label)] for value, label, *_rest in field.choices]
