@@ -1,13 +1,24 @@
+"""Eduwisata venues (the Mandalika circuit, the Meninting Bike Park, …)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, Float, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..reference.models import Regency
+from ..roles import VENUE_MANAGER
+
+# Who runs a venue: users of role venue_manager, each possibly for several venues.
+venue_managers = Table(
+    "venue_managers",
+    db.metadata,
+    Column("venue_id", ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Venue(db.Model):
@@ -23,5 +34,26 @@ class Venue(db.Model):
     address: Mapped[str] = mapped_column(String(255), default="")
     regency_id: Mapped[int] = mapped_column(ForeignKey("regencies.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Contact for schools (the gate, the education officer); phone normalised to +62….
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # WGS 84 degrees, for a map link; unknown until someone enters them.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     regency: Mapped[Regency] = relationship(lazy="joined")
+    managers: Mapped[list[User]] = relationship(secondary=venue_managers, order_by=User.name)
+
+    @validates("managers")
+    def _only_venue_managers(self, _key, user: User) -> User:
+        if user.role != VENUE_MANAGER:
+            raise ValueError(f"{user.email} is a {user.role}, not a venue manager")
+        return user
+
+    @validates("latitude", "longitude")
+    def _on_the_globe(self, key, value):
+        limit = 90 if key == "latitude" else 180
+        if value is not None and not -limit <= value <= limit:
+            raise ValueError(f"{key} must be between -{limit} and {limit}")
+        return value

@@ -1,0 +1,146 @@
+"""The checks a booking request must pass, shared by booking and joining the waitlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from wtforms import ValidationError
+
+from ..extensions import db
+from ..roles import SCHOOL
+from ..validators import normalise_indonesian_phone
+from .models import LEVELS, LIVE, PENDING, Booking, Program, Slot
+from .problems import BookingRefused
+
+
+def setting(name: str) -> int:
+    """A booking setting; the defaults and their KOIN_* variables are in config.py."""
+    return int(current_app.config[name])
+
+
+def pending_hours() -> int:
+    return setting("BOOKING_PENDING_HOURS")
+
+
+def cancel_hours() -> int:
+    return setting("BOOKING_CANCEL_HOURS")
+
+
+def max_pending() -> int:
+    return setting("BOOKING_MAX_PENDING")
+
+
+def offer_hours() -> int:
+    return setting("BOOKING_OFFER_HOURS")
+
+
+def check_in_early_minutes() -> int:
+    return setting("BOOKING_CHECKIN_EARLY_MINUTES")
+
+
+@dataclass(frozen=True)
+class GroupRequest:
+    """A booking request after its checks: what gets stored."""
+
+    school_id: int
+    students: int
+    teachers: int
+    level: str
+    contact_name: str
+    contact_phone: str
+    special_needs: str
+
+    @property
+    def headcount(self) -> int:
+        return self.students + self.teachers
+
+
+def check_school(user) -> int:
+    if user is None or user.role != SCHOOL or user.school is None:
+        raise BookingRefused("not_a_school")
+    if not user.school.is_verified:
+        raise BookingRefused("school_unverified")
+    return user.school.id
+
+
+def load_slot(slot_id) -> Slot:
+    slot = db.session.get(Slot, slot_id) if isinstance(slot_id, int) else None
+    if slot is None:
+        raise BookingRefused("slot_not_found")
+    return slot
+
+
+def check_slot(slot: Slot, now: datetime) -> None:
+    if not slot.is_open or not slot.program.active:
+        raise BookingRefused("slot_closed")
+    if slot.starts_at <= now:
+        raise BookingRefused("slot_past")
+
+
+def check_program(program: Program, students: int, teachers: int, level: str) -> None:
+    if level not in LEVELS or level not in program.level_set:
+        levels = ", ".join(lvl for lvl in LEVELS if lvl in program.level_set)
+        raise BookingRefused("level_not_offered", {"level": level, "levels": levels})
+    if students < program.min_students:
+        raise BookingRefused("group_too_small", {"minimum": program.min_students})
+    if students > program.max_students:
+        raise BookingRefused("group_too_large", {"maximum": program.max_students})
+    needed = program.teachers_needed(students)
+    if teachers < needed:
+        raise BookingRefused(
+            "too_few_teachers", {"needed": needed, "students": students, "ratio": program.students_per_teacher}
+        )
+
+
+def check_request(
+    user, slot: Slot, now: datetime, students, teachers, level, contact_name, contact_phone, special_needs, consent
+) -> GroupRequest:
+    """Every rule about the request that needs no lock: the school, the slot, the program, the
+    contact. Capacity is not checked here: it is held by the database (capacity.hold)."""
+    school_id = check_school(user)
+    check_slot(slot, now)
+    if not isinstance(students, int) or not isinstance(teachers, int):
+        raise TypeError("students and teachers must be whole numbers")
+    level = (level or "").strip().upper()
+    check_program(slot.program, students, teachers, level)
+    contact_name = (contact_name or "").strip()
+    if not contact_name:
+        raise BookingRefused("contact_missing")
+    try:
+        phone = normalise_indonesian_phone(contact_phone)
+    except ValidationError:
+        raise BookingRefused("bad_phone") from None
+    if consent is not True:
+        raise BookingRefused("consent_missing")
+    return GroupRequest(
+        school_id=school_id,
+        students=students,
+        teachers=teachers,
+        level=level,
+        contact_name=contact_name[:120],
+        contact_phone=phone,
+        special_needs=(special_needs or "").strip(),
+    )
+
+
+def has_live_booking(school_id: int, slot_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Booking.id).where(
+                Booking.school_id == school_id, Booking.slot_id == slot_id, Booking.status.in_(LIVE)
+            )
+        )
+        is not None
+    )
+
+
+def check_pending_limit(school_id: int) -> None:
+    maximum = max_pending()
+    pending = db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.school_id == school_id, Booking.status == PENDING)
+    )
+    if pending >= maximum:
+        raise BookingRefused("too_many_pending", {"maximum": maximum})
