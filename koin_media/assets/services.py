@@ -70,17 +70,7 @@ def start_upload(owner, filename: str, declared_type: str | None, details: dict,
             db.session.commit()
         else:
             return existing, True
-    asset = Asset(
-        uuid=uuid.uuid4().hex,
-        owner=owner,
-        community=owner.community,
-        original_filename=filename[:255],
-        declared_type=(declared_type or None) and declared_type[:120],
-        status=UPLOADING,
-    )
-    asset.storage_key = asset_key(asset, "original")
-    db.session.add(asset)
-    apply_details(asset, details)
+    asset = new_asset(owner, filename, declared_type, UPLOADING, details)
     upload_id = get_storage().create_multipart(asset.storage_key, declared_type or "application/octet-stream")
     upload = MultipartUpload(
         upload_id=upload_id, key=asset.storage_key, owner_id=owner.id, asset=asset, fingerprint=fingerprint
@@ -88,6 +78,23 @@ def start_upload(owner, filename: str, declared_type: str | None, details: dict,
     db.session.add(upload)
     db.session.commit()
     return upload, False
+
+
+def new_asset(owner, filename: str, declared_type: str | None, status: str, details: dict) -> Asset:
+    """A new asset of ``owner`` (in the session, not committed), its original under a
+    generated key."""
+    asset = Asset(
+        uuid=uuid.uuid4().hex,
+        owner=owner,
+        community=owner.community,
+        original_filename=filename[:255],
+        declared_type=(declared_type or None) and declared_type[:120],
+        status=status,
+    )
+    asset.storage_key = asset_key(asset, "original")
+    db.session.add(asset)
+    apply_details(asset, details)
+    return asset
 
 
 def apply_details(asset: Asset, details: dict) -> None:
@@ -240,17 +247,7 @@ def reprocess(asset: Asset) -> None:
 def store_simple_upload(owner, filename: str, declared_type: str | None, stream, details: dict) -> Asset:
     """The plain HTML upload: store the received file under a generated key, then verify it
     exactly as a multipart upload is verified."""
-    asset = Asset(
-        uuid=uuid.uuid4().hex,
-        owner=owner,
-        community=owner.community,
-        original_filename=filename[:255],
-        declared_type=(declared_type or None) and declared_type[:120],
-        status=VERIFYING,
-    )
-    asset.storage_key = asset_key(asset, "original")
-    db.session.add(asset)
-    apply_details(asset, details)
+    asset = new_asset(owner, filename, declared_type, VERIFYING, details)
     db.session.commit()
     get_storage().put(asset.storage_key, stream, declared_type or "application/octet-stream")
     return verify_and_queue(asset)
