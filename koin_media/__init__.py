@@ -83,13 +83,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import booking  # noqa: F401  (models and jobs; its routes come later)
+    from .booking.views import bp as booking_bp
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .assets import bp as assets_bp
     from .main import bp as main_bp
     from .storage import bp as storage_bp
+    from .venues import bp as venues_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -97,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(storage_bp)
+    app.register_blueprint(venues_bp)
+    app.register_blueprint(booking_bp)
 
 
 def _register_hooks(app: Flask) -> None:

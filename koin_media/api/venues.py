@@ -1,0 +1,3 @@
+"""JSON for venues, programs, slots and school verification (issue 4)."""
+
+from . import bp  # noqa: F401
