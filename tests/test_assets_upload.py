@@ -166,3 +166,41 @@ def test_upload_page_hands_the_uploader_its_choices(storage_app, creator):
     assert 'data-default-community="lombok-phonegraphy"' in html
     assert "Bengkel Aktor Lombok" in html and "CC-BY-SA-4.0" in html and "Kota Mataram" in html
     assert client.get("/my/assets").status_code == 200
+
+
+def test_plain_form_upload_without_javascript(storage_app, creator, tmp_path):
+    from .conftest import Auth, csrf_token
+
+    client = storage_app.test_client()
+    Auth(client).login(creator)
+    photo = samples.jpeg(tmp_path / "pasar.jpg")
+    response = client.post(
+        "/upload",
+        data={
+            "file": (photo.open("rb"), "Pasar Seni.jpg", "image/jpeg"),
+            "title": "Pasar Seni Senggigi",
+            "license": "NTB-PROMO",
+            "consent": "y",
+            "csrf_token": csrf_token(client, "/upload"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    asset = db.session.scalar(select(Asset))
+    assert (asset.status, asset.title, asset.original_filename) == (
+        "pending_review",
+        "Pasar Seni Senggigi",
+        "Pasar Seni.jpg",
+    )
+    assert asset.storage_key == f"assets/{asset.uuid}/original" and asset.thumb_key
+
+    fake = samples.html_named_jpg(tmp_path / "palsu.jpg")
+    refused = client.post(
+        "/upload",
+        data={"file": (fake.open("rb"), "palsu.jpg", "image/jpeg"), "csrf_token": csrf_token(client, "/upload")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "HTML" in refused.get_data(as_text=True)
+    # The refused file left nothing behind: only the first asset's objects are stored.
+    assert set(get_storage().list_keys("assets/")) == set(get_storage().list_keys(f"assets/{asset.uuid}/"))
