@@ -83,11 +83,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .booking.views import bp as booking_bp
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .assets import bp as assets_bp
+    from .booking.views import bp as booking_bp
     from .main import bp as main_bp
     from .storage import bp as storage_bp
     from .venues import bp as venues_bp

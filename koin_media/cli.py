@@ -136,6 +136,8 @@ def seed_demo_command(no_users):
     added = ensure_reference_data()
     click.echo(f"Reference data: {added['regencies']} regencies and {added['communities']} communities added.")
     click.echo(f"Venues: {_seed_venues()} added.")
+    programs, slots = _seed_programs()
+    click.echo(f"Programs: {programs} added; sessions for the next {DEMO_SLOT_DAYS} days: {slots} added.")
     if no_users:
         return
     for role, email, name, profile in DEMO_USERS:
@@ -149,6 +151,7 @@ def seed_demo_command(no_users):
         db.session.add(user)
         db.session.commit()
         click.echo(f"  {role:<14} {email:<28} password: {password}")
+    _link_demo_users()
 
 
 DEMO_VENUES = (
@@ -198,8 +201,99 @@ def _seed_venues() -> int:
     return added
 
 
+# Programs of the demo venues, each with the weekly pattern its sessions follow (WITA).
+DEMO_PROGRAMS = (
+    {
+        "venue": "sirkuit-mandalika",
+        "title": "Mengenal Teknologi Balap",
+        "description": "Tur paddock, pit lane dan ruang kontrol balap: bagaimana mesin, ban dan telemetri bekerja, "
+        "serta keselamatan di lintasan.",
+        "duration_minutes": 120,
+        "min_students": 30,
+        "max_students": 120,
+        "students_per_teacher": 15,
+        "levels": ("SMP", "SMA", "SMK"),
+        "requirements": ["Surat izin orang tua", "Sepatu tertutup", "Tanda pengenal sekolah"],
+        "price_per_student": 25_000,
+        "pattern": {"weekdays": (1, 3), "start": (8, 0), "end": (10, 0), "capacity": 130},
+    },
+    {
+        "venue": "meninting-bike-park",
+        "title": "Bersepeda Aman",
+        "description": "Latihan bersepeda aman di pumptrack: rambu, pengereman, menjaga jarak, dan merawat sepeda.",
+        "duration_minutes": 90,
+        "min_students": 20,
+        "max_students": 60,
+        "students_per_teacher": 10,
+        "levels": ("SD", "SMP"),
+        "requirements": ["Helm sepeda", "Sepatu tertutup", "Surat izin orang tua"],
+        "price_per_student": 0,
+        "pattern": {"weekdays": (2, 4, 5), "start": (8, 0), "end": (9, 30), "capacity": 66},
+    },
+)
+DEMO_SLOT_DAYS = 60
+
+
+def _seed_programs() -> tuple[int, int]:
+    """The demo programs (once) and their sessions for the next days (only the missing ones)."""
+    from datetime import time, timedelta
+
+    from .booking import schedule
+    from .booking.models import Program
+    from .venues.models import Venue
+    from .venues.services import local_today
+
+    programs_added = slots_added = 0
+    today = local_today()
+    for spec in DEMO_PROGRAMS:
+        venue = db.session.scalar(select(Venue).where(Venue.slug == spec["venue"]))
+        if venue is None:
+            continue
+        program = db.session.scalar(select(Program).where(Program.venue_id == venue.id, Program.title == spec["title"]))
+        if program is None:
+            fields = {k: v for k, v in spec.items() if k not in ("venue", "levels", "pattern")}
+            program = Program(venue_id=venue.id, **fields)
+            program.level_set = spec["levels"]
+            db.session.add(program)
+            db.session.commit()
+            programs_added += 1
+        pattern = spec["pattern"]
+        slots_added += len(
+            schedule.generate_slots(
+                program,
+                pattern["weekdays"],
+                time(*pattern["start"]),
+                time(*pattern["end"]),
+                today,
+                today + timedelta(days=DEMO_SLOT_DAYS),
+                pattern["capacity"],
+            )
+        )
+    return programs_added, slots_added
+
+
+def _link_demo_users() -> None:
+    """The demo venue manager runs both demo venues; the demo school is verified."""
+    from .accounts.models import School
+    from .database import utcnow
+    from .venues.models import Venue
+
+    manager = accounts.find_user_by_email("pengelola@demo.koin.test")
+    if manager is not None and manager.role == "venue_manager":
+        for venue in db.session.scalars(select(Venue).where(Venue.slug.in_([v[0] for v in DEMO_VENUES]))):
+            if manager not in venue.managers:
+                venue.managers.append(manager)
+    school = db.session.scalar(select(School).where(School.npsn == "50201234"))
+    if school is not None and school.verified_at is None:
+        school.verified_at = utcnow()
+    db.session.commit()
+
+
 def init_app(app) -> None:
     from .assets.cli import media_cli, storage_cli
+    from .venues.cli import booking_cli
+
+    app.cli.add_command(booking_cli)
 
     app.cli.add_command(media_cli)
     app.cli.add_command(storage_cli)

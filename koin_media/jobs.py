@@ -37,7 +37,9 @@ huey = _make_huey()
 _worker_app = None
 
 
-def _app():
+def worker_app():
+    """The app the consumer runs jobs in, built once; building it imports every feature
+    package, which registers their jobs with the queue."""
     global _worker_app
     if _worker_app is None:
         from . import create_app
@@ -52,7 +54,7 @@ def _in_app_context(fn):
     def run(*args, **kwargs):
         if has_app_context():
             return fn(*args, **kwargs)
-        with _app().app_context():
+        with worker_app().app_context():
             return fn(*args, **kwargs)
 
     return run

@@ -1,8 +1,12 @@
 """Entry point of the queue consumer: ``huey_consumer koin_media.worker.huey``.
 
-Importing this module registers every job; each runs inside the app's context.
+The consumer starts from this module path, not from ``create_app``: building the app here
+imports every feature package, so every job (asset processing, booking housekeeping, mail) is
+registered before the consumer reads the queue.
 """
 
-from .jobs import huey  # noqa: F401
+from .jobs import huey, worker_app
+
+worker_app()
 
 __all__ = ["huey"]

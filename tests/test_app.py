@@ -71,3 +71,30 @@ def test_form_too_large_is_413_with_a_message(make_app):
     response = app.test_client().post("/login", data={"email": "a" * 4096})
     assert response.status_code == 413
     assert "lebih besar" in response.get_data(as_text=True)
+
+
+def test_the_worker_knows_every_job(tmp_path):
+    """The consumer imports koin_media.worker in a process of its own; a job it does not know
+    would fail there. Started as the Procfile starts it, with its own settings."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "KOIN_SECRET_KEY": "worker-test-secret",
+        "KOIN_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "KOIN_QUEUE_PATH": str(tmp_path / "queue.sqlite3"),
+        "KOIN_STORAGE_DIR": str(tmp_path / "storage"),
+    }
+    script = "import json, koin_media.worker as w; print(json.dumps(sorted(w.huey._registry._registry)))"
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    names = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    for job in (
+        "koin_media.jobs.worker_heartbeat",
+        "koin_media.assets.jobs.process_asset",
+        "koin_media.assets.jobs.storage_cleanup",
+        "koin_media.booking.jobs.booking_housekeeping",
+    ):
+        assert job in names, sorted(names)

@@ -9,3 +9,6 @@ transactions. The HTML and JSON routes are built on top of these services.
 """
 
 from . import jobs, models  # noqa: F401  (registers the tables and the periodic job)
+
+# isort: split
+from ..notifications import booking_mail  # noqa: F401  (its listeners write the outbox; last: needs the above)

@@ -1,0 +1,210 @@
+"""Who hears about a booking change, and what they read.
+
+Receivers of ``booking.signals``: each writes its outbox rows into the service's own
+transaction (the signals fire before the commit), so a message exists exactly when the change
+does. Texts are ``templates/mail/<name>.<locale>.txt`` in Indonesian and English, rendered in
+each recipient's language. Schools hear about their bookings (every coordinator of the
+school); a venue's managers (office staff when a venue has none) hear about new requests and
+about schools that cancel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from ..accounts.models import User
+from ..booking.calendar_files import booking_calendar, ics_filename
+from ..booking.codes import display
+from ..booking.models import CHECKED_IN, CONFIRMED, Booking, WaitlistEntry
+from ..booking.signals import booking_changed, waitlist_changed
+from ..database import utcnow
+from ..extensions import db
+from ..roles import ADMIN, SCHOOL, STAFF
+from . import models as kinds
+from .outbox import add, recipient_locale, render
+
+# -- recipients ------------------------------------------------------------------------------
+
+
+def school_coordinators(school_id: int) -> list[User]:
+    return db.session.scalars(
+        select(User).where(User.school_id == school_id, User.role == SCHOOL, User.active.is_(True)).order_by(User.id)
+    ).all()
+
+
+def venue_receivers(venue) -> list[User]:
+    """The venue's managers; office staff when it has none (admins when there are no staff)."""
+    managers = [user for user in venue.managers if user.active]
+    if managers:
+        return managers
+    for role in (STAFF, ADMIN):
+        users = db.session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)).all()
+        if users:
+            return list(users)
+    return []
+
+
+# -- links -----------------------------------------------------------------------------------
+
+
+def site_link(endpoint: str | None = None, **values) -> str:
+    """An absolute link on the site (``PUBLIC_URL``), built without a request (jobs)."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if endpoint is None:
+        return base + "/"
+    try:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    except BuildError:
+        return base + "/"
+    return base + path
+
+
+# -- writing messages ------------------------------------------------------------------------
+
+
+def _booking_context(booking: Booking) -> dict:
+    slot = booking.slot
+    return dict(
+        booking=booking,
+        slot=slot,
+        program=slot.program,
+        venue=slot.program.venue,
+        school=booking.school,
+        code=display(booking.code),
+        booking_url=site_link("booking.detail", booking_id=booking.id),
+        ics_url=site_link("booking.ics", booking_id=booking.id),
+    )
+
+
+def write(
+    kind: str,
+    users,
+    about: Booking | None,
+    template: str | None = None,
+    attach_calendar: bool = False,
+    now: datetime | None = None,
+    **context,
+) -> list:
+    """One outbox row per recipient about the booking ``about``, in their language, inside the
+    current transaction; ``context`` goes to the template."""
+    messages = []
+    for user in users:
+        locale = recipient_locale(user)
+        subject, body = render(template or kind, locale, recipient=user, **context)
+        ics = None
+        if attach_calendar and about is not None:
+            with force_locale(locale):
+                ics = booking_calendar(about).decode("utf-8")
+        messages.append(
+            add(
+                kind,
+                user,
+                subject,
+                body,
+                booking=about,
+                locale=locale,
+                attachment_ics=ics,
+                attachment_name=ics_filename(about) if ics else None,
+                now=now,
+            )
+        )
+    return messages
+
+
+def _to_school(kind: str, booking: Booking, **extra) -> list:
+    return write(kind, school_coordinators(booking.school_id), booking, **_booking_context(booking), **extra)
+
+
+def _on_requested(booking: Booking, actor, **_extra) -> None:
+    venue = booking.slot.program.venue
+    write(
+        kinds.REQUEST_RECEIVED,
+        venue_receivers(venue),
+        booking,
+        **_booking_context(booking),
+        manage_url=site_link("booking.detail", booking_id=booking.id),
+    )
+
+
+def _on_confirmed(booking: Booking, actor, **_extra) -> None:
+    _to_school(kinds.CONFIRMED, booking, attach_calendar=True)
+
+
+def _on_rejected(booking: Booking, actor, **_extra) -> None:
+    _to_school(kinds.REJECTED, booking, reason=booking.decision_reason or "")
+
+
+def _on_cancelled(booking: Booking, actor, **_extra) -> None:
+    by_school = actor is not None and getattr(actor, "role", None) == SCHOOL
+    _to_school(kinds.CANCELLED, booking, reason=booking.cancelled_reason or "", by_school=by_school)
+    if by_school:
+        write(
+            kinds.CANCELLED,
+            venue_receivers(booking.slot.program.venue),
+            booking,
+            template="cancelled_venue",
+            **_booking_context(booking),
+        )
+
+
+def _on_expired(booking: Booking, actor, **_extra) -> None:
+    _to_school(kinds.EXPIRED, booking)
+
+
+def _on_moved(booking: Booking, actor, from_slot=None, **_extra) -> None:
+    _to_school(
+        kinds.MOVED,
+        booking,
+        from_slot=from_slot,
+        attach_calendar=booking.status in (CONFIRMED, CHECKED_IN),
+    )
+
+
+def _on_slot_closed(booking: Booking, actor, closure=None, **_extra) -> None:
+    _to_school(kinds.CLOSURE, booking, reason=getattr(closure, "reason", "") or "", closure=closure)
+
+
+BOOKING_ACTIONS = {
+    "requested": _on_requested,
+    "confirmed": _on_confirmed,
+    "rejected": _on_rejected,
+    "cancelled": _on_cancelled,
+    "expired": _on_expired,
+    "moved": _on_moved,
+    "slot_closed": _on_slot_closed,
+}
+
+
+@booking_changed.connect
+def on_booking_changed(booking: Booking, action: str, actor=None, **extra) -> None:
+    handler = BOOKING_ACTIONS.get(action)
+    if handler is not None:
+        handler(booking, actor, **extra)
+
+
+@waitlist_changed.connect
+def on_waitlist_changed(entry: WaitlistEntry, action: str, actor=None, **_extra) -> None:
+    if action != "offered":
+        return
+    slot = entry.slot
+    write(
+        kinds.WAITLIST_OFFER,
+        school_coordinators(entry.school_id),
+        None,
+        entry=entry,
+        slot=slot,
+        program=slot.program,
+        venue=slot.program.venue,
+        school=entry.school,
+        offers_url=site_link("booking.my_bookings"),
+    )
+
+
+def queue_reminder(booking: Booking, now: datetime | None = None) -> list:
+    """The reminder two days before a confirmed visit (see jobs.queue_reminders)."""
+    return _to_school(kinds.REMINDER, booking, now=now or utcnow())

@@ -1,0 +1,131 @@
+"""Background delivery of the outbox, and the reminder two days before a visit.
+
+A message is handed to the queue as soon as the transaction that wrote it commits; the sweep
+every minute delivers whatever is still due (the queue was unreachable, an earlier try
+failed and its backoff has passed, the queue runs inline). In inline mode (tests,
+``KOIN_QUEUE_IMMEDIATE``) nothing is sent from inside a commit: the sweep or an explicit
+``deliver_pending()`` does it. The periodic jobs wrap plain functions that tests call with
+their own ``now``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from huey import crontab
+from sqlalchemy import event, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..booking.models import CONFIRMED, Booking, Slot
+from ..database import utcnow
+from ..extensions import db
+from ..jobs import huey, job, periodic_job
+from . import outbox
+from .models import REMINDER, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# The hourly job reminds visits that start 44 to 50 hours from now: the two days the issue
+# asks for, with room for a worker that was down for a few hours. Once per booking.
+REMINDER_BEFORE = timedelta(hours=48)
+REMINDER_EARLY = timedelta(hours=2)
+REMINDER_LATE = timedelta(hours=4)
+
+_NEW_IDS = "koin_outbox_new_ids"
+
+
+@job()
+def deliver_message(message_id: int) -> bool:
+    return outbox.deliver(message_id)
+
+
+@periodic_job(crontab(minute="*"))
+def deliver_pending_mail() -> dict:
+    return deliver_pending()
+
+
+@periodic_job(crontab(minute="7"))
+def remind_upcoming_visits() -> int:
+    return queue_reminders()
+
+
+def deliver_pending(now: datetime | None = None) -> dict:
+    """Deliver every message that is due (new ones, and failed ones whose backoff passed)."""
+    now = now or utcnow()
+    sent = failed = 0
+    for message_id in outbox.due_ids(now):
+        if outbox.deliver(message_id, now):
+            sent += 1
+        else:
+            failed += 1
+    if sent or failed:
+        log.info("mail: %s sent, %s not sent", sent, failed)
+    return {"sent": sent, "failed": failed}
+
+
+def queue_reminders(now: datetime | None = None) -> int:
+    """Write the reminder for each confirmed visit starting in about two days, once."""
+    from .booking_mail import queue_reminder
+
+    now = now or utcnow()
+    already = exists().where(OutboxMessage.booking_id == Booking.id, OutboxMessage.kind == REMINDER)
+    ids = db.session.scalars(
+        select(Booking.id)
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(
+            Booking.status == CONFIRMED,
+            Slot.starts_at > now + REMINDER_BEFORE - REMINDER_LATE,
+            Slot.starts_at <= now + REMINDER_BEFORE + REMINDER_EARLY,
+            ~already,
+        )
+        .order_by(Slot.starts_at, Booking.id)
+    ).all()
+    queued = 0
+    for booking_id in ids:
+        booking = db.session.get(Booking, booking_id)
+        try:
+            with db.session.begin_nested():
+                queue_reminder(booking, now)
+        except IntegrityError:
+            continue  # another run wrote it meanwhile: the unique index keeps it to one
+        queued += 1
+    db.session.commit()
+    if queued:
+        log.info("mail: %s reminders queued", queued)
+    return queued
+
+
+# -- hand new messages to the queue once their transaction has committed ---------------------
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_new_messages(session, _context) -> None:
+    new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
+    if new:
+        session.info.setdefault(_NEW_IDS, []).extend(new)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed_messages(session) -> None:
+    ids = session.info.pop(_NEW_IDS, None)
+    if ids:
+        hand_to_queue(ids)
+
+
+def hand_to_queue(message_ids: list[int]) -> None:
+    """One delivery job per committed message. Not in inline mode: sending from inside a
+    commit would hold up the request (and tests); the sweep delivers those."""
+    if huey.immediate:
+        return
+    for message_id in message_ids:
+        try:
+            deliver_message(message_id)
+        except Exception:  # noqa: BLE001  (queue unreachable: the sweep delivers it)
+            log.warning("mail %s: could not reach the queue; the sweep will send it", message_id, exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_messages(session) -> None:
+    session.info.pop(_NEW_IDS, None)

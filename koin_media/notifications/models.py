@@ -1,0 +1,66 @@
+"""The outbox: one row per message and recipient, written with the change it reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+REQUEST_RECEIVED = "request_received"
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+MOVED = "moved"
+WAITLIST_OFFER = "waitlist_offer"
+REMINDER = "reminder"
+CLOSURE = "closure"
+KINDS = (REQUEST_RECEIVED, CONFIRMED, REJECTED, CANCELLED, EXPIRED, MOVED, WAITLIST_OFFER, REMINDER, CLOSURE)
+
+
+class OutboxMessage(db.Model):
+    """An e-mail waiting to go out, or gone (``sent_at``). Never deleted by delivery."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        # The reminder goes to each coordinator once per booking, however often the job runs.
+        Index(
+            "uq_outbox_reminder_once",
+            "kind",
+            "booking_id",
+            "to_address",
+            unique=True,
+            sqlite_where=text(f"kind = '{REMINDER}'"),
+            postgresql_where=text(f"kind = '{REMINDER}'"),
+        ),
+        # What the delivery sweep reads: unsent messages that are due.
+        Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),
+        Index("ix_outbox_messages_booking", "booking_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # The booking's calendar file as it was when the message was written (confirmations).
+    attachment_ics: Mapped[str | None] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A worker delivering the message holds it until then, so two never send it at once.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} to {self.to_address}>"
