@@ -17,24 +17,6 @@ from .booking_helpers import make_slot, make_venue, request_fields, school_user,
 from .conftest import PASSWORD, csrf_token
 
 
-@pytest.fixture
-def slot(app):
-    return make_slot(capacity=100)
-
-
-@pytest.fixture
-def school(app):
-    return school_user()
-
-
-@pytest.fixture
-def manager(app, factory, slot):
-    user = factory.user("venue_manager")
-    slot.program.venue.managers.append(user)
-    db.session.commit()
-    return user
-
-
 def bearer(client, user) -> dict:
     response = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
     assert response.status_code == 201, response.get_json()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-import pytest
-
 from koin_media.booking import services
 from koin_media.booking.models import (
     CANCELLED,
@@ -24,7 +22,7 @@ from koin_media.booking.problems import BookingRefused
 from koin_media.database import utcnow, write_intent
 from koin_media.extensions import db
 
-from .booking_helpers import make_slot, request_fields, school_user, school_users, seats_accounted
+from .booking_helpers import make_slot, request_fields, school_users, seats_accounted
 from .conftest import Auth, csrf_token
 
 
@@ -63,24 +61,6 @@ def switch(client, user):
     auth = Auth(client)
     auth.logout()
     auth.login(user)
-
-
-@pytest.fixture
-def slot(app):
-    return make_slot(capacity=100)
-
-
-@pytest.fixture
-def school(app):
-    return school_user()
-
-
-@pytest.fixture
-def manager(app, factory, slot):
-    user = factory.user("venue_manager")
-    slot.program.venue.managers.append(user)
-    db.session.commit()
-    return user
 
 
 def test_request_confirm_check_in_complete(client, auth, slot, school, manager, factory):

@@ -20,24 +20,6 @@ from .conftest import csrf_token
 from .test_booking_journeys import last_booking, message, post_action, request_slot, switch
 
 
-@pytest.fixture
-def slot(app):
-    return make_slot(capacity=100)
-
-
-@pytest.fixture
-def school(app):
-    return school_user()
-
-
-@pytest.fixture
-def manager(app, factory, slot):
-    user = factory.user("venue_manager")
-    slot.program.venue.managers.append(user)
-    db.session.commit()
-    return user
-
-
 def book(user, slot, **overrides):
     with write_intent():
         return services.book_slot(user, slot.id, **request_fields(**overrides))

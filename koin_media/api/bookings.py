@@ -87,24 +87,14 @@ def _optional_body() -> dict:
 @login_required
 def create_booking():
     from ..booking import services
-    from ..booking.forms import ApiBookingRequestForm
+    from ..booking.forms import ApiBookingRequestForm, request_values
     from ..booking.problems import BookingRefused
 
     form = form_from_json(ApiBookingRequestForm, json_body())
     if not form.validate():
         return validation_error(form)
     try:
-        booking = services.book_slot(
-            current_user,
-            form.slot_id.data,
-            students=form.students.data,
-            teachers=form.teachers.data,
-            level=form.level.data or "",
-            contact_name=form.contact_name.data or "",
-            contact_phone=form.contact_phone.data or "",
-            special_needs=form.special_needs.data or "",
-            consent=bool(form.consent.data),
-        )
+        booking = services.book_slot(current_user, form.slot_id.data, **request_values(form))
     except BookingRefused as refusal:
         return refusal_response(refusal)
     response = jsonify(id=booking.id, code=booking.code, status=booking.status)

@@ -101,3 +101,17 @@ class ApiReasonForm(FlaskForm):
 
 class ApiAttendanceForm(AttendanceForm):
     pass
+
+
+def request_values(form) -> dict:
+    """A validated booking request form (page or API) as the arguments of ``book_slot`` and
+    ``join_waitlist``."""
+    return dict(
+        students=form.students.data,
+        teachers=form.teachers.data,
+        level=form.level.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+        special_needs=form.special_needs.data or "",
+        consent=bool(form.consent.data),
+    )

@@ -20,7 +20,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..roles import SCHOOL
 from . import codes, rules, services, waitlist
-from .forms import ActionForm, BookingRequestForm, MoveForm, ReasonForm
+from .forms import ActionForm, BookingRequestForm, MoveForm, ReasonForm, request_values
 from .models import (
     CONFIRMED,
     HOLDING,
@@ -134,18 +134,6 @@ def slot_label(slot: Slot) -> str:
 # -- requesting a slot ------------------------------------------------------------------------
 
 
-def _request_values(form) -> dict:
-    return dict(
-        students=form.students.data,
-        teachers=form.teachers.data,
-        level=form.level.data or "",
-        contact_name=form.contact_name.data or "",
-        contact_phone=form.contact_phone.data or "",
-        special_needs=form.special_needs.data or "",
-        consent=bool(form.consent.data),
-    )
-
-
 @bp.route("/slots/<int:slot_id>/book", methods=["GET", "POST"])
 @roles_required(SCHOOL)
 def request_form(slot_id):
@@ -163,13 +151,13 @@ def request_form(slot_id):
         joining = request.form.get("action") == "waitlist"
         try:
             if joining:
-                entry = waitlist.join_waitlist(current_user, slot.id, **_request_values(form))
+                entry = waitlist.join_waitlist(current_user, slot.id, **request_values(form))
                 if entry.status == OFFERED:
                     flash(_("Places came free: accept the offer below before it lapses."), "success")
                 else:
                     flash(_("You are on the waiting list. We will tell you when places come free."), "success")
                 return redirect(url_for("booking.my_bookings"))
-            booking = services.book_slot(current_user, slot.id, **_request_values(form))
+            booking = services.book_slot(current_user, slot.id, **request_values(form))
             flash(_("Your request was sent. The venue will confirm it soon."), "success")
             return redirect(url_for("booking.detail", booking_id=booking.id))
         except BookingRefused as refusal:
