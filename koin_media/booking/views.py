@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 from ..access import login_required, roles_required
 from ..database import utcnow
 from ..extensions import db
+from ..main.routes import safe_next as local_path_or
 from ..roles import SCHOOL
 from . import codes, rules, services, waitlist
 from .forms import ActionForm, BookingRequestForm, MoveForm, ReasonForm, request_values
@@ -84,10 +85,7 @@ def own_entry_or_404(entry_id: int) -> WaitlistEntry:
 
 def safe_next(default: str) -> str:
     """Where to go after a button on a list: a path on this site, nothing else."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_path_or(request.form.get("next"), default)
 
 
 def calendar_links(booking: Booking) -> dict:

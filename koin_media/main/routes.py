@@ -22,7 +22,8 @@ def safe_next(target: str | None, fallback: str) -> str:
     """Only redirect to paths on this site, never to another host."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        local = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+        if local and "\\" not in target:  # browsers read "/\\host" as another host
             return target
     return fallback
 
