@@ -7,15 +7,26 @@ from pathlib import Path
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .validators import MAX_DATABASE_ID
 
 PROJECT_ROOT = config_module.PROJECT_ROOT
 
 
 class InsecureConfiguration(RuntimeError):
     pass
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in URLs, up to the largest database integer: a larger number is a 404,
+    not an overflow inside the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(config_module.INSTANCE_DIR),
     )
+    app.url_map.converters["int"] = DatabaseId
     config_module.load_dotenv_file()
     app.config.update(config_module.from_environment())
     app.config.update(config_module.FIXED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
@@ -26,3 +27,43 @@ def normalise_indonesian_phone(value: str) -> str:
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# Numbers and dates typed into URLs: ASCII digits only ("²".isdigit() is true, int() refuses
+# it), small enough for a database integer, and days in a range the calendar can shift.
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+MAX_DATABASE_ID = 2**31 - 1
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
+def whole_number(raw: str | None) -> int | None:
+    """``raw`` as a non-negative whole number below a billion, or None."""
+    if raw is None or not _WHOLE_NUMBER.match(raw):
+        return None
+    return int(raw)
+
+
+def iso_day(raw: str | None) -> date | None:
+    """``raw`` (YYYY-MM-DD) as a day between 2000 and 2099, or None."""
+    if raw is None or not _ISO_DAY.match(raw):
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
+def check_day_in_range(form, field):
+    """WTForms validator for DateFields: refuse days a schedule cannot reasonably hold."""
+    if field.data is not None and not EARLIEST_DAY <= field.data <= LATEST_DAY:
+        raise ValidationError(_l("Choose a date between 2000 and 2099."))
+
+
+def page_number(raw: str | None, last_page: int = 100_000) -> int:
+    """A page of an HTML list from ``?page=``: anything unusable is page 1, so a stale or
+    mistyped link still shows a list."""
+    number = whole_number(raw)
+    return min(number, last_page) if number else 1

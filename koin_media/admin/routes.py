@@ -9,6 +9,7 @@ from ..accounts.models import User
 from ..errors import abort_with
 from ..extensions import db
 from ..roles import ADMIN, ROLES, STAFF
+from ..validators import page_number
 from . import bp, services
 
 PER_PAGE = 50
@@ -21,7 +22,13 @@ def users():
     role = request.args.get("role", "")
     if role and role not in ROLES:
         role = ""
-    page = db.paginate(services.user_query(search, role), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        services.user_query(search, role),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+        page=page_number(request.args.get("page")),
+    )
     return render_template("admin/users.html", page=page, search=search, role=role, roles=ROLES)
 
 

@@ -7,8 +7,10 @@ from werkzeug.datastructures import MultiDict
 
 from ..errors import abort_with, error_response
 from ..extensions import db
+from ..validators import whole_number
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 
 def json_body() -> dict:
@@ -47,9 +49,10 @@ def page_args() -> tuple[int, int]:
         raw = request.args.get(name, "")
         if raw == "":
             return default
-        if not raw.isdigit() or int(raw) < 1:
+        number = whole_number(raw)
+        if number is None or number < 1 or number > MAX_PAGE:
             abort_with(400, _("%(name)s must be a whole number of 1 or more.", name=name))
-        return int(raw)
+        return number
 
     return number("page", 1), min(number("per_page", 20), MAX_PER_PAGE)
 

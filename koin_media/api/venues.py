@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date
 
 from flask import jsonify, request, url_for
@@ -16,12 +15,11 @@ from ..booking.models import LEVELS, Program, Slot
 from ..errors import abort_with, error_response
 from ..extensions import db
 from ..roles import STAFF
+from ..validators import MAX_DATABASE_ID, iso_day, whole_number
 from ..venues import services
 from ..venues.models import Venue
 from . import bp
 from .helpers import page_args, paginated
-
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _iso(moment) -> str:
@@ -97,21 +95,20 @@ def _date_arg(name: str) -> date | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
-    try:
-        if not ISO_DATE.match(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
+    day = iso_day(raw)
+    if day is None:
         abort_with(400, _("%(name)s must be a date as YYYY-MM-DD, for example 2026-12-01.", name=name))
+    return day
 
 
 def _positive_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    number = whole_number(raw)
+    if number is None or not 1 <= number <= MAX_DATABASE_ID:
         abort_with(400, _("%(name)s must be a whole number of 1 or more.", name=name))
-    return int(raw)
+    return number
 
 
 @bp.get("/slots")

@@ -15,6 +15,7 @@ from ..reference.models import Community, Regency
 from ..reference.services import all_ordered
 from ..roles import CREATOR
 from ..storage import get_storage
+from ..validators import page_number
 from ..venues.models import Venue
 from . import bp, services
 from .catalog import CatalogFilters, public_assets
@@ -61,7 +62,13 @@ def asset_labels():
 @bp.get("/assets")
 def catalog():
     filters = CatalogFilters.from_args(request.args)
-    page = db.paginate(public_assets(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        public_assets(filters),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+        page=page_number(request.args.get("page")),
+    )
     storage = get_storage()
     thumbs = {a.id: storage.inline_url(a.thumb_key, "image/jpeg") for a in page.items if a.thumb_key}
     return render_template(

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..validators import strip_text
+from ..validators import MAX_DATABASE_ID, strip_text
 from .models import LEVELS
 
 WHOLE_NUMBER = _l("Enter a whole number.")
@@ -54,7 +54,13 @@ class BookingRequestForm(FlaskForm):
 
 
 class ApiBookingRequestForm(BookingRequestForm):
-    slot_id = IntegerField(_l("Session"), validators=[InputRequired(message=WHOLE_NUMBER)])
+    slot_id = IntegerField(
+        _l("Session"),
+        validators=[
+            InputRequired(message=WHOLE_NUMBER),
+            NumberRange(min=1, max=MAX_DATABASE_ID, message=_l("This session does not exist.")),
+        ],
+    )
     level = StringField(_l("School level"), filters=[strip_text])
 
 

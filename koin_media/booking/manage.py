@@ -19,6 +19,7 @@ from ..database import utcnow
 from ..errors import abort_with
 from ..extensions import db
 from ..roles import STAFF, VENUE_MANAGER
+from ..validators import MAX_DATABASE_ID, iso_day, whole_number
 from ..venues.models import Venue, venue_managers
 from . import codes, services, visits
 from .forms import ActionForm, AttendanceForm, CheckInLookupForm, MoveForm, ReasonForm
@@ -50,7 +51,8 @@ def chosen_venue(venues: list[Venue], value: str | None) -> Venue | None:
     """The venue asked for (id or slug): 404 if there is none, 403 if it is not yours."""
     if not value:
         return None
-    venue = db.session.get(Venue, int(value)) if value.isdigit() else None
+    venue_id = whole_number(value)
+    venue = db.session.get(Venue, venue_id) if venue_id and venue_id <= MAX_DATABASE_ID else None
     venue = venue or db.session.scalar(select(Venue).where(Venue.slug == value))
     if venue is None:
         abort(404)
@@ -66,10 +68,10 @@ def today_wita() -> date:
 def parse_day(value: str | None, default: date | None = None) -> date | None:
     if not value:
         return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
+    day = iso_day(value)
+    if day is None:
         abort_with(400, _("Enter the date as YYYY-MM-DD, for example 2026-08-17."))
+    return day
 
 
 def parse_week(value: str) -> date:

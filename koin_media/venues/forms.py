@@ -26,7 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..accounts.forms import EmailField, ReferenceField
 from ..booking.models import LEVELS
 from ..reference.models import Regency
-from ..validators import normalise_indonesian_phone, strip_text
+from ..validators import check_day_in_range, normalise_indonesian_phone, strip_text
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_PATTERN_DAYS = 366
@@ -194,8 +194,8 @@ class SlotPatternForm(FlaskForm):
     )
     start_time = TimeField(_l("Starts (WITA)"), validators=[InputRequired(message=_l("Enter a time, e.g. 08:00."))])
     end_time = TimeField(_l("Ends (WITA)"), validators=[InputRequired(message=_l("Enter a time, e.g. 10:00."))])
-    date_from = DateField(_l("From"), validators=[InputRequired(message=_l("Enter a date."))])
-    date_to = DateField(_l("Until"), validators=[InputRequired(message=_l("Enter a date."))])
+    date_from = DateField(_l("From"), validators=[InputRequired(message=_l("Enter a date.")), check_day_in_range])
+    date_to = DateField(_l("Until"), validators=[InputRequired(message=_l("Enter a date.")), check_day_in_range])
     capacity = _number(
         _l("Places per session (students and teachers)"), 1, MAX_CAPACITY, _l("Enter a number of places of 1 or more.")
     )
@@ -226,8 +226,12 @@ class SlotPatternForm(FlaskForm):
 
 
 class ClosureForm(FlaskForm):
-    date_from = DateField(_l("First closed day"), validators=[InputRequired(message=_l("Enter a date."))])
-    date_to = DateField(_l("Last closed day"), validators=[InputRequired(message=_l("Enter a date."))])
+    date_from = DateField(
+        _l("First closed day"), validators=[InputRequired(message=_l("Enter a date.")), check_day_in_range]
+    )
+    date_to = DateField(
+        _l("Last closed day"), validators=[InputRequired(message=_l("Enter a date.")), check_day_in_range]
+    )
     reason = StringField(
         _l("Reason"),
         description=_l("Schools with bookings will see it, e.g. MotoGP race weekend."),

@@ -19,6 +19,7 @@ from ..database import utcnow
 from ..errors import abort_with
 from ..extensions import db
 from ..roles import STAFF, VENUE_MANAGER
+from ..validators import iso_day, page_number, whole_number
 from . import bp, services
 from .forms import ClosureForm, ProgramForm, SlotPatternForm, SlotStatusForm, VenueForm
 from .models import Venue, venue_managers
@@ -138,19 +139,19 @@ def show(slug):
 def _month_arg(raw: str | None, today: date) -> date:
     if not raw:
         return today.replace(day=1)
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        return date(year, month, 1)
-    except ValueError:
+    day = iso_day(f"{raw}-01")
+    if day is None:
         abort_with(400, _("Give the month as YYYY-MM, for example 2026-12."))
+    return day
 
 
 def _group_arg(raw: str | None) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    group = whole_number(raw)
+    if group is None or not 1 <= group <= 10_000:
         abort_with(400, _("The group size must be a whole number of 1 or more."))
-    return int(raw)
+    return group
 
 
 def _program_arg(raw: str | None, programs: list[Program]) -> Program | None:
@@ -272,6 +273,7 @@ def _manage_page(venue: Venue, pattern_form=None, closure_form=None):
         per_page=SLOTS_PER_PAGE,
         max_per_page=SLOTS_PER_PAGE,
         error_out=False,
+        page=page_number(request.args.get("page")),
     )
     closures = db.session.scalars(
         select(Closure).where(Closure.venue_id == venue.id, Closure.ends_at > utcnow()).order_by(Closure.starts_at)
@@ -426,7 +428,13 @@ def school_query(search: str = ""):
 @roles_required(STAFF)
 def schools():
     search = request.args.get("q", "").strip()[:100]
-    page = db.paginate(school_query(search), per_page=SCHOOLS_PER_PAGE, max_per_page=SCHOOLS_PER_PAGE, error_out=False)
+    page = db.paginate(
+        school_query(search),
+        per_page=SCHOOLS_PER_PAGE,
+        max_per_page=SCHOOLS_PER_PAGE,
+        error_out=False,
+        page=page_number(request.args.get("page")),
+    )
     coordinators: dict[int, list[User]] = {}
     ids = [school.id for school in page.items]
     if ids:

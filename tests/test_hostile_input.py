@@ -1,0 +1,59 @@
+"""Hostile numbers and dates in URLs get a 4xx (or a usable page), never a 500: ids beyond a
+database integer, pages too large or written in non-ASCII digits, days outside any calendar."""
+
+import pytest
+
+from .booking_helpers import make_slot
+
+HUGE = "1" + "0" * 30
+SUPERSCRIPT_TWO = "%C2%B2"
+
+
+@pytest.fixture
+def staff_client(app, client, auth, factory):
+    make_slot()
+    auth.login(factory.user("staff"))
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/assets/{HUGE}",
+        f"/api/v1/assets/{HUGE}",
+        f"/bookings/{HUGE}",
+        f"/moderation/{HUGE}",
+        f"/venues/sirkuit-mandalika/programs/{HUGE}/edit",
+        f"/assets?page={HUGE}",
+        f"/admin/users?page={HUGE}",
+        f"/schools?page={HUGE}",
+        f"/api/v1/assets?page={HUGE}",
+        f"/api/v1/regencies?page={SUPERSCRIPT_TWO}",
+        f"/api/v1/slots?program={HUGE}",
+        f"/api/v1/slots?group={HUGE}",
+        f"/api/v1/slots?group={SUPERSCRIPT_TWO}",
+        "/api/v1/slots?from=9999-12-31&to=9999-12-31",
+        "/api/v1/slots?from=0001-01-01&to=0001-01-01",
+        "/venues/sirkuit-mandalika/calendar?month=9999-12",
+        "/venues/sirkuit-mandalika/calendar?month=0001-01",
+        f"/venues/sirkuit-mandalika/calendar?group={SUPERSCRIPT_TWO}",
+        "/manage/report?from=0001-01-01&to=0001-01-01",
+        "/manage/report?from=9999-12-31&to=9999-12-31",
+        f"/manage/bookings?venue={HUGE}",
+    ],
+)
+def test_hostile_urls_never_500(staff_client, path):
+    response = staff_client.get(path)
+    assert response.status_code < 500, (path, response.status_code)
+
+
+def test_a_huge_slot_id_in_a_booking_request_is_a_clear_422(client, app):
+    from koin_media.accounts.services import create_token
+
+    from .booking_helpers import request_fields, school_user
+
+    _token, plain = create_token(school_user(), "t")
+    response = client.post(
+        "/api/v1/bookings", json=request_fields(slot_id=10**30), headers={"Authorization": f"Bearer {plain}"}
+    )
+    assert response.status_code == 422 and "slot_id" in response.get_json()["errors"]
