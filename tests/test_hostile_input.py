@@ -57,3 +57,33 @@ def test_a_huge_slot_id_in_a_booking_request_is_a_clear_422(client, app):
         "/api/v1/bookings", json=request_fields(slot_id=10**30), headers={"Authorization": f"Bearer {plain}"}
     )
     assert response.status_code == 422 and "slot_id" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("path", ["/manage/bookings?week=9999-W52", "/manage/bookings?week=0001-W01"])
+def test_weeks_outside_any_calendar_are_400(staff_client, path):
+    assert staff_client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize("body", [5, "teks", [1, 2], None, {"name": {"a": 1}, "phone": [1, 2], "locale": True}])
+def test_html_forms_posted_as_json_are_refused_not_crashed(client, auth, factory, body):
+    from .conftest import csrf_token
+
+    auth.login(factory.user("ikm"))
+    token = csrf_token(client, "/account")
+    for path in ("/account", "/account/password", "/checkin", "/upload"):
+        response = client.post(path, json=body, headers={"X-CSRFToken": token})
+        assert response.status_code < 500, (path, body, response.status_code)
+
+
+def test_a_venue_cannot_be_placed_at_nan(client, auth, factory):
+    from .booking_helpers import make_venue
+    from .conftest import csrf_token
+
+    venue = make_venue()
+    auth.login(factory.user("staff"))
+    page = f"/venues/{venue.slug}/edit"
+    response = client.post(
+        page,
+        data={"name": venue.name, "regency": "lombok-tengah", "latitude": "nan", "csrf_token": csrf_token(client, page)},
+    )
+    assert response.status_code == 422

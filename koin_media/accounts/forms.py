@@ -6,10 +6,10 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from ..forms import Form
 from ..reference.data import SECTORS
 from ..reference.models import Community, Regency
 from ..reference.services import all_ordered, find_by_name_or_slug
@@ -75,7 +75,7 @@ def new_password_field(label):
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     """What every self-service account has; the role forms below add their profile."""
 
     name = StringField(
@@ -167,13 +167,13 @@ REGISTRATION_FORMS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField(_l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address."))])
     password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Enter your password."))])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(
         _l("Current password"), validators=[InputRequired(message=_l("Enter your current password."))]
     )
@@ -187,7 +187,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """The editable part of a profile; fields that do not apply to a role are removed."""
 
     name = AccountForm.name

@@ -3,10 +3,10 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from ..errors import abort_with, error_response
 from ..extensions import db
+from ..forms import json_formdata
 from ..validators import whole_number
 
 MAX_PER_PAGE = 100
@@ -26,16 +26,7 @@ def json_body() -> dict:
 def form_from_json(form_class, data: dict, **kwargs):
     """Validate JSON with the same form class the HTML page uses (no CSRF field: the API
     checks CSRF for session calls in one hook, and bearer calls need none)."""
-    formdata = MultiDict()
-    for key, value in data.items():
-        if isinstance(value, list):
-            for item in value:
-                formdata.add(key, "" if item is None else str(item))
-        elif isinstance(value, bool):
-            formdata.add(key, "y" if value else "")
-        elif value is not None:
-            formdata.add(key, str(value))
-    return form_class(formdata=formdata, meta={"csrf": False}, **kwargs)
+    return form_class(formdata=json_formdata(data), meta={"csrf": False}, **kwargs)
 
 
 def validation_error(form_or_errors):

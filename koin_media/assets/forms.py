@@ -3,12 +3,12 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import ReferenceField
+from ..forms import Form
 from ..reference.models import Community, Regency
 from ..validators import strip_text
 from ..venues.models import Venue
@@ -28,7 +28,7 @@ def normalise_tags(value: str | None) -> str:
     return ", ".join(tags[:MAX_TAGS])
 
 
-class AssetDetailsForm(FlaskForm):
+class AssetDetailsForm(Form):
     """What a creator says about an asset. Everything is optional here; review needs the
     title, the licence and the consent confirmation (see Asset.details_complete)."""
 
@@ -82,7 +82,7 @@ class AssetDetailsForm(FlaskForm):
         return {name: value for name, value in values.items() if name in formdata_keys}
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))],
@@ -95,7 +95,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError(_l("Give the creator a reason for the rejection."))
 
 
-class DownloadForm(FlaskForm):
+class DownloadForm(Form):
     variant = RadioField(
         _l("Size"),
         choices=[SelectChoice("original", _l("Original")), SelectChoice("web", _l("Web size"))],

@@ -5,10 +5,10 @@ answer with a ``BookingRefused`` that the views put next to the field it is abou
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..forms import Form
 from ..validators import MAX_DATABASE_ID, strip_text
 from .models import LEVELS
 
@@ -25,7 +25,7 @@ def whole_number(label, minimum: int):
     )
 
 
-class BookingRequestForm(FlaskForm):
+class BookingRequestForm(Form):
     """A school's request for a slot (also the request it waits with on the waitlist)."""
 
     students = whole_number(_l("Number of students"), 1)
@@ -64,11 +64,11 @@ class ApiBookingRequestForm(BookingRequestForm):
     level = StringField(_l("School level"), filters=[strip_text])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes a booking: only the CSRF token."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         validators=[Length(max=2000)],
@@ -77,7 +77,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     slot_id = SelectField(
         _l("Move to session"),
         choices=[],
@@ -87,12 +87,12 @@ class MoveForm(FlaskForm):
     )
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     students = whole_number(_l("Students who came"), 0)
     teachers = whole_number(_l("Teachers who came"), 0)
 
 
-class CheckInLookupForm(FlaskForm):
+class CheckInLookupForm(Form):
     code = StringField(
         _l("Booking code"),
         validators=[InputRequired(message=_l("Enter the booking code.")), Length(max=500)],
@@ -101,7 +101,7 @@ class CheckInLookupForm(FlaskForm):
     )
 
 
-class ApiReasonForm(FlaskForm):
+class ApiReasonForm(Form):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)], filters=[strip_text])
 
 

@@ -19,7 +19,7 @@ from ..database import utcnow
 from ..errors import abort_with
 from ..extensions import db
 from ..roles import STAFF, VENUE_MANAGER
-from ..validators import MAX_DATABASE_ID, iso_day, whole_number
+from ..validators import EARLIEST_DAY, LATEST_DAY, MAX_DATABASE_ID, iso_day, whole_number
 from ..venues.models import Venue, venue_managers
 from . import codes, services, visits
 from .forms import ActionForm, AttendanceForm, CheckInLookupForm, MoveForm, ReasonForm
@@ -79,7 +79,10 @@ def parse_week(value: str) -> date:
     try:
         if match is None:
             raise ValueError(value)
-        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        if not EARLIEST_DAY <= monday <= LATEST_DAY:
+            raise ValueError(value)
+        return monday
     except ValueError:
         abort_with(400, _("Enter the week as YYYY-Www, for example 2026-W33."))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import EmailField, ReferenceField
 from ..booking.models import LEVELS
+from ..forms import Form
 from ..reference.models import Regency
 from ..validators import check_day_in_range, normalise_indonesian_phone, strip_text
 
@@ -56,7 +57,13 @@ def _number(label, minimum, maximum, message, default=None, required=True):
     return IntegerField(label, validators=validators, default=default)
 
 
-class VenueForm(FlaskForm):
+def finite(form, field):
+    """NumberRange lets NaN through (every comparison with it is false)."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(_l("Enter a number."))
+
+
+class VenueForm(Form):
     slug = StringField(
         _l("Address name (slug)"),
         description=_l("Lower-case letters, digits and dashes, e.g. sirkuit-mandalika. It cannot be changed later."),
@@ -80,12 +87,16 @@ class VenueForm(FlaskForm):
     latitude = FloatField(
         _l("Latitude (optional)"),
         description=_l("Decimal degrees, e.g. -8.8942"),
-        validators=[Optional(), NumberRange(min=-90, max=90, message=_l("A latitude is between -90 and 90."))],
+        validators=[Optional(), NumberRange(min=-90, max=90, message=_l("A latitude is between -90 and 90.")), finite],
     )
     longitude = FloatField(
         _l("Longitude (optional)"),
         description=_l("Decimal degrees, e.g. 116.3046"),
-        validators=[Optional(), NumberRange(min=-180, max=180, message=_l("A longitude is between -180 and 180."))],
+        validators=[
+            Optional(),
+            NumberRange(min=-180, max=180, message=_l("A longitude is between -180 and 180.")),
+            finite,
+        ],
     )
     managers = CheckboxesField(_l("Venue managers"), choices=[], validate_choice=False)
 
@@ -131,7 +142,7 @@ def split_lines(value: str | None) -> list[str]:
     return [" ".join(line.split())[:200] for line in (value or "").splitlines() if line.strip()][:20]
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(Form):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(message=_l("Enter the program's title.")), Length(max=160)],
@@ -183,7 +194,7 @@ class ProgramForm(FlaskForm):
         }
 
 
-class SlotPatternForm(FlaskForm):
+class SlotPatternForm(Form):
     """A weekly pattern: these weekdays, this time (WITA), between two dates."""
 
     program = SelectField(_l("Program"), choices=[], validate_choice=False)
@@ -225,7 +236,7 @@ class SlotPatternForm(FlaskForm):
         return self._programs[self.program.data]
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     date_from = DateField(
         _l("First closed day"), validators=[InputRequired(message=_l("Enter a date.")), check_day_in_range]
     )
@@ -244,7 +255,7 @@ class ClosureForm(FlaskForm):
             raise ValidationError(_l("The last day cannot be before the first."))
 
 
-class SlotStatusForm(FlaskForm):
+class SlotStatusForm(Form):
     """Open or close one session (the button's value says which)."""
 
     is_open = SelectField(choices=[SelectChoice("1", "1"), SelectChoice("0", "0")])
