@@ -84,6 +84,11 @@ def test_a_venue_cannot_be_placed_at_nan(client, auth, factory):
     page = f"/venues/{venue.slug}/edit"
     response = client.post(
         page,
-        data={"name": venue.name, "regency": "lombok-tengah", "latitude": "nan", "csrf_token": csrf_token(client, page)},
+        data={
+            "name": venue.name,
+            "regency": "lombok-tengah",
+            "latitude": "nan",
+            "csrf_token": csrf_token(client, page),
+        },
     )
     assert response.status_code == 422
