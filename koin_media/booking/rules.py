@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from flask import current_app
@@ -56,6 +56,15 @@ class GroupRequest:
     @property
     def headcount(self) -> int:
         return self.students + self.teachers
+
+    def stored(self) -> dict:
+        """The request's fields as a booking or a waitlist entry stores them."""
+        return asdict(self)
+
+    @classmethod
+    def of(cls, stored) -> GroupRequest:
+        """The request a booking or waitlist entry was made with."""
+        return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
 
 
 def check_school(user) -> int:

@@ -88,14 +88,8 @@ def join_waitlist(
         raise
     entry = WaitlistEntry(
         slot_id=slot.id,
-        school_id=request.school_id,
         requested_by_id=school_user.id,
-        students=request.students,
-        teachers=request.teachers,
-        level=request.level,
-        contact_name=request.contact_name,
-        contact_phone=request.contact_phone,
-        special_needs=request.special_needs,
+        **request.stored(),
         consent=True,
         status=WAITING,
         created_at=now,
@@ -158,15 +152,7 @@ def accept_offer(entry: WaitlistEntry, school_user, now: datetime | None = None)
     except BookingRefused:
         db.session.rollback()
         raise
-    request = rules.GroupRequest(
-        school_id=entry.school_id,
-        students=entry.students,
-        teachers=entry.teachers,
-        level=entry.level,
-        contact_name=entry.contact_name,
-        contact_phone=entry.contact_phone,
-        special_needs=entry.special_needs,
-    )
+    request = rules.GroupRequest.of(entry)
     entry.status = ACCEPTED
     entry.updated_at = now
     _flush()  # version check first: the offer cannot be accepted and lapse at once
