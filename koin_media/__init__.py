@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .json_bodies import BoundedJSONProvider
 from .validators import MAX_DATABASE_ID
 
 PROJECT_ROOT = config_module.PROJECT_ROOT
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(config_module.INSTANCE_DIR),
     )
     app.url_map.converters["int"] = DatabaseId
+    app.json = BoundedJSONProvider(app)  # a deeply nested body is a 400, not a RecursionError
     config_module.load_dotenv_file()
     app.config.update(config_module.from_environment())
     app.config.update(config_module.FIXED)
@@ -75,14 +77,19 @@ def _init_extensions(app: Flask) -> None:
     from . import i18n, jobs, storage
     from .database import engine_options, install_sqlite_hooks
 
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    busy_timeout_ms = app.config["DATABASE_BUSY_TIMEOUT_MS"]
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"], busy_timeout_ms)
+    )
     db.init_app(app)
     with app.app_context():
-        install_sqlite_hooks(db.engine)
+        install_sqlite_hooks(db.engine, busy_timeout_ms)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
+    from . import ratelimit  # noqa: F401  (registers the database:// store before the limiter reads its URI)
+
     limiter.init_app(app)
     jobs.configure(app)
     storage.init_app(app)
@@ -116,11 +123,14 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from . import errors, security
+    from .database import start_view
     from .roles import ROLE_LABELS
 
     errors.init_app(app)
     app.before_request(security.protect_from_forgery)
     app.after_request(security.set_security_headers)
+    # Registered last on purpose: the hooks before it read, the view writes (database.py).
+    app.before_request(lambda: start_view(db.session))
 
     @app.context_processor
     def template_globals():
@@ -136,21 +146,16 @@ def _register_hooks(app: Flask) -> None:
             delattr(g, name)
 
 
-# Flask-Login: sessions hold "<user id>:<password generation>", the API uses bearer tokens.
+# Flask-Login: the session and remember cookies hold the key of a server-side session row
+# (accounts/sessions.py), so log-out and a new password end them; the API uses bearer tokens.
 @login_manager.user_loader
 def _load_user_from_session(session_id: str):
-    from .accounts.models import User
-    from .security import bearer_token
+    from .accounts.sessions import user_for_session
+    from .security import sends_bearer
 
-    if bearer_token():
-        return None  # a request with a token is judged by the token alone
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_nonce != nonce:
-        return None
-    return user
+    if sends_bearer():
+        return None  # a request with a token (even an empty one) is judged by the token alone
+    return user_for_session(session_id)
 
 
 @login_manager.request_loader

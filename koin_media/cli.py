@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import User
-from .database import writes_database
+from .database import utcnow, writes_database
 from .extensions import db
 from .reference.services import ensure_reference_data
 from .roles import ROLES
@@ -57,7 +57,7 @@ def create_user_command(email, role, name, password_stdin):
 @with_appcontext
 @writes_database
 def set_password_command(email, password_stdin):
-    """Set a new password for an account (signs out its open sessions)."""
+    """Set a new password for an account (ends all its sessions and API tokens)."""
     user = _user_or_fail(email)
     accounts.change_password(user, _read_password(password_stdin))
     click.echo(f"Password changed for {user.email}.")
@@ -120,7 +120,7 @@ def _demo_profile(user: User, profile: dict) -> None:
         user.business_name, user.sector = profile["business_name"], profile["sector"]
     if "npsn" in profile:
         school = db.session.scalar(select(School).where(School.npsn == profile["npsn"]))
-        user.school = school or School(npsn=profile["npsn"], name=profile["school_name"], regency=user.regency)
+        user.join_school(school or School(npsn=profile["npsn"], name=profile["school_name"], regency=user.regency))
 
 
 @click.command("seed-demo")
@@ -145,7 +145,7 @@ def seed_demo_command(no_users):
             click.echo(f"  {role:<14} {email:<28} (exists; reset with: flask --app wsgi set-password {email})")
             continue
         password = secrets.token_urlsafe(9)
-        user = User(email=email, name=name, role=role)
+        user = User(email=email, name=name, role=role, email_verified_at=utcnow())  # typed by the operator
         user.set_password(password)
         _demo_profile(user, profile)
         db.session.add(user)
@@ -273,8 +273,9 @@ def _seed_programs() -> tuple[int, int]:
 
 
 def _link_demo_users() -> None:
-    """The demo venue manager runs both demo venues; the demo school is verified."""
-    from .accounts.models import School
+    """The demo venue manager runs both demo venues; the demo school is verified and its demo
+    coordinator approved, so that the demo can book."""
+    from .accounts.models import COORDINATOR_APPROVED, School
     from .database import utcnow
     from .venues.models import Venue
 
@@ -286,6 +287,10 @@ def _link_demo_users() -> None:
     school = db.session.scalar(select(School).where(School.npsn == "50201234"))
     if school is not None and school.verified_at is None:
         school.verified_at = utcnow()
+    coordinator = accounts.find_user_by_email("sekolah@demo.koin.test")
+    if coordinator is not None and school is not None and coordinator.school_id == school.id:
+        if coordinator.coordinator_status != COORDINATOR_APPROVED:
+            coordinator.coordinator_status, coordinator.coordinator_decided_at = COORDINATOR_APPROVED, utcnow()
     db.session.commit()
 
 

@@ -7,7 +7,9 @@ default. Tests never patch this module; they pass a mapping to ``create_app`` in
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The built-in key is only good enough for debug and tests; ``create_app`` refuses to run
 # a production app with it.
@@ -47,6 +49,21 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return raw.strip()
 
 
+# Loopback names are always trusted: health checks and the local tools call the app by them,
+# and a link to the caller's own machine leads nowhere an attacker controls.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(public_url: str, extra: str | None) -> list[str]:
+    """Host names the app answers to (Flask's TRUSTED_HOSTS): the one of KOIN_PUBLIC_URL, the
+    loopback names and those listed in KOIN_TRUSTED_HOSTS (comma-separated; ``.example.id``
+    also trusts its subdomains). Any other ``Host`` header is a 400, so no link the app
+    builds from the request (pages, API ``url`` fields, download links) can point elsewhere."""
+    hosts = [urlsplit(public_url).hostname or "", *LOOPBACK_HOSTS]
+    hosts += [host.strip().lower() for host in (extra or "").split(",")]
+    return list(dict.fromkeys(host for host in hosts if host))
+
+
 def default_sqlite_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'koin_media.sqlite3'}"
 
@@ -66,6 +83,9 @@ def from_environment() -> dict:
         "S3_REGION": env_str("KOIN_S3_REGION", "ap-southeast-3"),
         "S3_ADDRESSING_STYLE": env_str("KOIN_S3_ADDRESSING_STYLE", "auto"),
         "PUBLIC_URL": env_str("KOIN_PUBLIC_URL", "http://127.0.0.1:8000"),
+        "TRUSTED_HOSTS": trusted_hosts(
+            env_str("KOIN_PUBLIC_URL", "http://127.0.0.1:8000"), env_str("KOIN_TRUSTED_HOSTS")
+        ),
         "UPLOAD_URL_TTL": env_int("KOIN_UPLOAD_URL_TTL", 3 * 60 * 60),
         "DOWNLOAD_URL_TTL": env_int("KOIN_DOWNLOAD_URL_TTL", 15 * 60),
         "MAX_BYTES": {
@@ -75,7 +95,10 @@ def from_environment() -> dict:
             "video": env_int("KOIN_MAX_VIDEO_MB", 5 * 1024) * MB,
         },
         "MAX_IMAGE_PIXELS": env_int("KOIN_MAX_IMAGE_PIXELS", 150_000_000),
+        "TRANSCODE_TIMEOUT": env_int("KOIN_TRANSCODE_TIMEOUT", 30 * 60),
+        "TRANSCODE_THREADS": env_int("KOIN_TRANSCODE_THREADS", 2),
         "CREATOR_QUOTA_BYTES": env_int("KOIN_CREATOR_QUOTA_GB", 50) * 1024 * MB,
+        "UPLOAD_MAX_UNFINISHED": env_int("KOIN_UPLOAD_MAX_UNFINISHED", 5),
         "MAIL_SMTP_HOST": env_str("KOIN_MAIL_SMTP_HOST"),
         "MAIL_SMTP_PORT": env_int("KOIN_MAIL_SMTP_PORT", 587),
         "MAIL_SMTP_USER": env_str("KOIN_MAIL_SMTP_USER"),
@@ -91,11 +114,29 @@ def from_environment() -> dict:
         "REDIS_URL": redis_url,
         "QUEUE_IMMEDIATE": env_bool("KOIN_QUEUE_IMMEDIATE", False),
         "QUEUE_PATH": env_str("KOIN_QUEUE_PATH", str(INSTANCE_DIR / "queue.sqlite3")),
+        "JOB_LEASE_SECONDS": env_int("KOIN_JOB_LEASE_SECONDS", 120),
+        "WORKER_STALE_SECONDS": env_int("KOIN_WORKER_STALE_SECONDS", 300),
+        "MIN_FREE_DISK_MB": env_int("KOIN_MIN_FREE_DISK_MB", 1024),
+        "TEMP_MAX_AGE_MINUTES": env_int("KOIN_TEMP_MAX_AGE_MINUTES", 60),
+        "PROCESSING_DIR": env_str("KOIN_PROCESSING_DIR", str(Path(tempfile.gettempdir()) / "koin-media-processing")),
+        # Tests only: processing waits at this directory's gate files, so a test can kill a
+        # worker mid-job at a known point instead of guessing with sleeps.
+        "PROCESSING_TEST_GATE": env_str("KOIN_TEST_PROCESSING_GATE"),
         "RATELIMIT_ENABLED": env_bool("KOIN_RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Without Redis the counters live in the database, so every worker process counts alike.
+        "RATELIMIT_STORAGE_URI": redis_url or "database://",
         "RATELIMIT_LOGIN": env_str("KOIN_RATELIMIT_LOGIN", "10 per minute"),
         "RATELIMIT_LOGIN_ADDRESS": env_str("KOIN_RATELIMIT_LOGIN_ADDRESS", "100 per minute"),
+        "RATELIMIT_LOGIN_ATTEMPTS_ADDRESS": env_str("KOIN_RATELIMIT_LOGIN_ATTEMPTS_ADDRESS", "300 per minute"),
+        "RATELIMIT_LOGIN_ACCOUNT": env_str("KOIN_RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        "LOGIN_BACKOFF_MAX": env_int("KOIN_LOGIN_BACKOFF_MAX_SECONDS", 15 * 60),
+        "DATABASE_BUSY_TIMEOUT_MS": env_int("KOIN_DATABASE_BUSY_TIMEOUT_MS", 15_000),
         "RATELIMIT_REGISTER_ADDRESS": env_str("KOIN_RATELIMIT_REGISTER_ADDRESS", "30 per hour"),
+        "RATELIMIT_PASSWORD_RESET": env_str("KOIN_RATELIMIT_PASSWORD_RESET", "5 per hour"),
+        "RATELIMIT_PASSWORD_RESET_ADDRESS": env_str("KOIN_RATELIMIT_PASSWORD_RESET_ADDRESS", "30 per hour"),
+        "RATELIMIT_VERIFICATION_RESEND": env_str("KOIN_RATELIMIT_VERIFICATION_RESEND", "5 per hour"),
+        "PASSWORD_RESET_MINUTES": env_int("KOIN_PASSWORD_RESET_MINUTES", 60),
+        "EMAIL_VERIFICATION_HOURS": env_int("KOIN_EMAIL_VERIFICATION_HOURS", 72),
         "SESSION_COOKIE_SECURE": env_bool("KOIN_COOKIE_SECURE", True),
         "REMEMBER_COOKIE_SECURE": env_bool("KOIN_COOKIE_SECURE", True),
         "TRUSTED_PROXIES": env_int("KOIN_TRUSTED_PROXIES", 0),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -49,8 +49,9 @@ class UTCDateTime(TypeDecorator):
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Set by background jobs and CLI commands, which read and then write.
-_write_intent: ContextVar[bool] = ContextVar("koin_sqlite_write_intent", default=False)
+# Set by background jobs and CLI commands, which read and then write (True), and by views
+# that read first and take the write lock only for their writes (False). None: by method.
+_write_intent: ContextVar[bool | None] = ContextVar("koin_sqlite_write_intent", default=None)
 
 
 @contextmanager
@@ -72,11 +73,59 @@ def writes_database(fn):
     return wrapper
 
 
-def engine_options(database_url: str) -> dict:
+def write_lock_when_writing(view):
+    """A POST view whose transactions begin deferred: it reads, ends that transaction, does its
+    slow work (hashing a password) holding nothing, then writes inside ``write_intent()``.
+
+    Only for views built that way: a deferred SQLite transaction that turns into a write fails
+    at once with "database is locked" when another connection wrote meanwhile (the busy
+    timeout does not help an upgrade), which is why POSTs take the lock up front by default.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        with deferred_transactions():
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def deferred_transactions():
+    """Within this block, new SQLite transactions begin deferred: reads run beside a writer."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def engine_options(database_url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> dict:
     """Engine options for the configured database URL."""
     if database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        return {"connect_args": {"timeout": busy_timeout_ms / 1000}}
     return {"pool_pre_ping": True}
+
+
+def request_takes_write_lock() -> bool:
+    """Whether the current request's transactions begin with SQLite's write lock.
+
+    Only a writing request (POST, PUT, PATCH, DELETE), and only once its view runs: what the
+    request hooks do before it (loading the signed-in user, CSRF, rate limits) reads, and the
+    last hook ends that read (``start_view``). So a hook never holds the lock that the
+    database rate-limit store, writing on its own connection, would then wait for until the
+    busy timeout. Short writes a hook must make go through their own connection too.
+    """
+    return has_request_context() and request.method not in SAFE_METHODS and g.get("koin_view_started", False)
+
+
+def start_view(session) -> None:
+    """The last request hook: end what the hooks read, so the view begins its own transaction
+    (with the write lock on a writing request). Costs one query to reload the signed-in user
+    on writing requests that use it; page views keep their transaction."""
+    if has_request_context() and request.method not in SAFE_METHODS and session().in_transaction():
+        session.rollback()
+    g.koin_view_started = True
 
 
 def _wants_write_lock(connection) -> bool:
@@ -86,14 +135,20 @@ def _wants_write_lock(connection) -> bool:
     BEGIN IMMEDIATE, so that concurrent writers queue on the busy timeout instead of failing
     with "database is locked" when a read turns into a write. Page views stay deferred and
     run side by side under WAL. Code on a GET path that must write asks for it explicitly
-    with the ``sqlite_write`` execution option.
+    with the ``sqlite_write`` execution option (``False`` keeps a read a read, even on a POST);
+    a POST view that reads first and writes
+    briefly at the end opts out with ``write_lock_when_writing``.
     """
-    if connection.get_execution_options().get("sqlite_write") or _write_intent.get():
-        return True
-    return has_request_context() and request.method not in SAFE_METHODS
+    explicit = connection.get_execution_options().get("sqlite_write")
+    if explicit is not None:
+        return explicit
+    intent = _write_intent.get()
+    if intent is not None:
+        return intent
+    return request_takes_write_lock()
 
 
-def install_sqlite_hooks(engine: Engine) -> None:
+def install_sqlite_hooks(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     if engine.dialect.name != "sqlite":
         return
 
@@ -104,7 +159,7 @@ def install_sqlite_hooks(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

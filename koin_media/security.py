@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
-from .extensions import csrf, limiter
+from .extensions import csrf, db, limiter
 
 
 def bearer_token() -> str | None:
@@ -17,16 +18,24 @@ def bearer_token() -> str | None:
     return None
 
 
+def sends_bearer() -> bool:
+    """Whether the request presents a bearer credential at all, even an empty or unknown one:
+    such a request is judged by that credential alone, never by its cookies."""
+    scheme, _, _token = request.headers.get("Authorization", "").partition(" ")
+    return scheme.strip().lower() == "bearer"
+
+
 def protect_from_forgery() -> None:
     """CSRF for every unsafe request made with the session cookie.
 
-    A request with a bearer token is exempt: it cannot be forged by another site (the browser
-    never adds the header on its own), and such requests never use the session.
+    A request whose bearer token authenticates it is exempt: another site cannot add the
+    header (the browser never does on its own), and such requests never use the session. An
+    empty or unknown token exempts nothing: the header alone proves nothing.
     """
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
-    if request.headers.get("Authorization", "").lower().startswith("bearer"):
-        return
+    if sends_bearer() and current_user.is_authenticated:
+        return  # the session loader refuses bearer requests, so only the token signed this in
     if request.path.startswith("/api/") and not _carries_login_cookie():
         return  # nobody is signed in by cookie, so there is no one to impersonate
     csrf.protect(apply_exemptions=True)  # views authenticated by a signature are exempt
@@ -91,14 +100,6 @@ def account_key() -> str:
     return f"account:{email}" if email else f"address:{get_remote_address()}"
 
 
-def mark_auth_failed() -> None:
-    g.auth_failed = True
-
-
-def _auth_failed(_response) -> bool:
-    return g.get("auth_failed", False)
-
-
 def _only_posts() -> bool:
     return request.method != "POST"
 
@@ -107,25 +108,8 @@ def _config(name):
     return lambda: current_app.config[name]
 
 
-# Shared across the HTML form and the JSON token endpoint: ten wrong passwords for one
-# account in a minute are ten, whichever door they came through.
-login_limits = (
-    limiter.shared_limit(
-        _config("RATELIMIT_LOGIN"),
-        scope="login-account",
-        key_func=account_key,
-        deduct_when=_auth_failed,
-        exempt_when=_only_posts,
-    ),
-    limiter.shared_limit(
-        _config("RATELIMIT_LOGIN_ADDRESS"),
-        scope="login-address",
-        key_func=get_remote_address,
-        deduct_when=_auth_failed,
-        exempt_when=_only_posts,
-    ),
-)
-
+# Log-in has its own throttle (accounts/throttle.py): it must know whether the password was
+# right before it counts, and it answers the form and the token endpoint alike.
 registration_limits = (
     limiter.shared_limit(
         _config("RATELIMIT_LOGIN"), scope="register-account", key_func=account_key, exempt_when=_only_posts
@@ -134,6 +118,45 @@ registration_limits = (
         _config("RATELIMIT_REGISTER_ADDRESS"),
         scope="register-address",
         key_func=get_remote_address,
+        exempt_when=_only_posts,
+    ),
+)
+
+
+def signed_in_key() -> str:
+    """Limits per account for calls made signed in; per address for anyone else.
+
+    Loading the user began the request's transaction, which on a POST holds SQLite's write
+    lock; the database-backed limiter writes its counter on its own connection and would wait
+    for it until the busy timeout. Nothing is written before the limit is checked, so the
+    read is ended here.
+    """
+    if not current_user.is_authenticated:
+        return f"address:{get_remote_address()}"
+    key = f"user:{current_user.id}"
+    db.session.commit()
+    return key
+
+
+# Every request for a reset mail counts, found account or not (the answer is the same), per
+# address typed and per client address: a mailbox cannot be flooded, nor addresses probed.
+password_reset_limits = (
+    limiter.shared_limit(
+        _config("RATELIMIT_PASSWORD_RESET"), scope="reset-account", key_func=account_key, exempt_when=_only_posts
+    ),
+    limiter.shared_limit(
+        _config("RATELIMIT_PASSWORD_RESET_ADDRESS"),
+        scope="reset-address",
+        key_func=get_remote_address,
+        exempt_when=_only_posts,
+    ),
+)
+
+verification_resend_limits = (
+    limiter.shared_limit(
+        _config("RATELIMIT_VERIFICATION_RESEND"),
+        scope="verification-resend",
+        key_func=signed_in_key,
         exempt_when=_only_posts,
     ),
 )

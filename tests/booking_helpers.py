@@ -96,8 +96,11 @@ def school_users(count: int, verified=True, start=0) -> list[User]:
             role="school",
             password_hash=password_hash,
             session_nonce=nonce,
+            email_verified_at=utcnow(),
             regency=regency,
             school=school,
+            # verifying a school approves its first coordinator
+            coordinator_status="approved" if verified else "pending",
         )
         db.session.add(user)
         users.append(user)

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from koin_media import create_app
 from koin_media.accounts.models import School, User
+from koin_media.database import utcnow
 from koin_media.extensions import db, limiter
 from koin_media.reference.models import Community, Regency
 from koin_media.reference.services import ensure_reference_data
@@ -47,10 +48,11 @@ def settings_for(database_url: str, tmp_path: Path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "QUEUE_IMMEDIATE": True,
         "STORAGE_DIR": str(tmp_path / "storage"),
+        "PROCESSING_DIR": str(tmp_path / "processing"),
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "database://",  # the embedded default: counters in the test database
     }
     settings.update(overrides)
     return settings
@@ -82,8 +84,8 @@ def make_app(migrated, tmp_path):
     for app in apps:
         with app.app_context():
             _empty_database()
+            limiter.reset()  # before dispose: the database store opens a connection to reset
             db.engine.dispose()
-            limiter.reset()
 
 
 def _empty_database() -> None:
@@ -132,11 +134,13 @@ class Factory:
     def _regency(self, slug="kota-mataram"):
         return db.session.scalar(db.select(Regency).where(Regency.slug == slug))
 
-    def user(self, role="creator", email=None, password=PASSWORD, **fields) -> User:
+    def user(self, role="creator", email=None, password=PASSWORD, verified=True, **fields) -> User:
+        """``verified=False``: an address not confirmed yet (a fresh self-service account)."""
         self.count += 1
         user = User(
             email=email or f"{role}{self.count}@contoh.id", name=fields.pop("name", f"{role} {self.count}"), role=role
         )
+        user.email_verified_at = utcnow() if verified else None
         user.set_password(password)
         if role == "creator":
             user.community = db.session.scalar(db.select(Community).where(Community.slug == "lombok-phonegraphy"))
@@ -149,6 +153,9 @@ class Factory:
             school = db.session.scalar(db.select(School).where(School.npsn == npsn))
             user.regency = self._regency()
             user.school = school or School(npsn=npsn, name=f"SMPN {self.count} Mataram", regency=user.regency)
+            # The school's first coordinator is an established (approved) one; a further one
+            # only asked to join and waits (pass coordinator_status= to choose).
+            user.coordinator_status = "pending" if school is not None else "approved"
         for key, value in fields.items():
             setattr(user, key, value)
         db.session.add(user)

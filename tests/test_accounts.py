@@ -49,14 +49,19 @@ def test_registration_keeps_the_role_profile(client):
     assert (user.business_name, user.sector, user.regency.slug) == ("Kopi Sembalun", "coffee", "lombok-timur")
 
 
-def test_second_coordinator_joins_the_same_school(client, auth):
+def test_second_coordinator_asks_to_join_the_same_school(client, auth):
     register(client, "school", email="guru1@contoh.id")
     auth.logout()
     register(client, "school", email="guru2@contoh.id", school_name="SMA Negeri 1 Praya")
     schools = db.session.scalars(select(School)).all()
     assert len(schools) == 1
     coordinators = db.session.scalars(select(User).where(User.school_id == schools[0].id)).all()
-    assert {u.email for u in coordinators} == {"guru1@contoh.id", "guru2@contoh.id"}
+    # Nobody acts for the school yet: the office verifies it (approving the first), and the
+    # second waits for approval (tests/test_school_coordinators.py).
+    assert {(u.email, u.coordinator_status) for u in coordinators} == {
+        ("guru1@contoh.id", "pending"),
+        ("guru2@contoh.id", "pending"),
+    }
 
 
 def test_wrong_password_gets_a_clear_message(client, auth, factory):

@@ -36,6 +36,8 @@ class SMTPSink(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _SMTPSession)
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.refuse_data = False
+        self.offers_8bitmime = True  # False: a server without RFC 6152, which takes 7-bit only
+        self.mail_commands: list[str] = []  # each MAIL FROM line as sent, with its parameters
 
     @property
     def port(self) -> int:
@@ -55,12 +57,15 @@ class _SMTPSession(socketserver.StreamRequestHandler):
                 return
             command = line.decode("ascii", "replace").strip()
             verb = command[:4].upper()
-            if verb == "EHLO":
+            if verb == "EHLO" and self.server.offers_8bitmime:
                 self.reply("250-sink.test")
                 self.reply("250 8BITMIME")
+            elif verb == "EHLO":
+                self.reply("250 sink.test")
             elif verb == "HELO":
                 self.reply("250 sink.test")
             elif verb == "MAIL":
+                self.server.mail_commands.append(command)
                 sender, recipients = command.split(":", 1)[1].split()[0].strip("<>"), []
                 self.reply("250 OK")
             elif verb == "RCPT":
@@ -120,8 +125,14 @@ class Scene:
         self.program = make_program(self.venue)
         self.slot = make_slot(self.program, capacity=40)
         self.teacher = school_user()
+        # A second coordinator the school has approved (one who only named the NPSN hears
+        # nothing: tests/test_school_coordinators.py).
         self.colleague = factory.user(
-            "school", npsn=self.teacher.school.npsn, locale="en", email="wakasek@sekolah.test"
+            "school",
+            npsn=self.teacher.school.npsn,
+            locale="en",
+            email="wakasek@sekolah.test",
+            coordinator_status="approved",
         )
         self.staff = factory.user("staff", email="staf@disperin.test")
 

@@ -224,3 +224,17 @@ class ProfileForm(Form):
             if isinstance(field, ReferenceField):
                 field.load_choices()
         return self
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address."))])
+
+
+class NewPasswordForm(Form):
+    """The JSON API's password reset: the password once."""
+
+    password = new_password_field(_l("New password"))
+
+
+class ResetPasswordForm(NewPasswordForm):
+    confirm = ChangePasswordForm.confirm

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from ..access import get_or_404, login_required
+from ..database import write_lock_when_writing
 from ..main.routes import safe_next
 from ..roles import ROLE_LABELS, SELF_SERVICE_ROLES
-from ..security import apply_limits, login_limits, mark_auth_failed, registration_limits
-from . import bp, services
+from ..security import apply_limits, registration_limits
+from . import bp, services, sessions, throttle
 from .forms import REGISTRATION_FORMS, ChangePasswordForm, ConfirmedPasswordMixin, LoginForm, ProfileForm
 from .models import ApiToken
 
@@ -40,7 +41,7 @@ def register(role):
         else:
             if session.get("locale"):
                 services.set_locale(user, session["locale"])
-            login_user(user)
+            sessions.sign_in(user)
             flash(_("Welcome to KOIN Media, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(url_for("accounts.profile"))
     status = 422 if form.errors else 200
@@ -48,20 +49,22 @@ def register(role):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@apply_limits(login_limits)
+@write_lock_when_writing  # read, hash holding no lock, then one short write (see throttle.recording)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = throttle.admit(form.email.data)
         user = services.authenticate(form.email.data, form.password.data)
+        with throttle.recording(attempt, user):
+            if user is not None:
+                sessions.sign_in(user, remember=form.remember.data)
+                if session.get("locale") and not user.locale:
+                    services.set_locale(user, session["locale"])
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            if session.get("locale") and not user.locale:
-                services.set_locale(user, session["locale"])
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
-        mark_auth_failed()
         form.password.errors.append(_("Wrong e-mail or password."))
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
@@ -69,7 +72,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sessions.sign_out()  # ends this browser's session on the server, not only its cookie
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -102,10 +105,11 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("Your current password is not right."))
         else:
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             services.change_password(current_user, form.password.data)
-            # The session id includes the password's age: log in again under the new one.
-            login_user(current_user._get_current_object())
-            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            # Every session and token ended with the old password: this browser starts afresh.
+            sessions.sign_in(current_user._get_current_object(), remember=remembered)
+            flash(_("Your password is changed. Other devices and API tokens have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form), 422 if form.errors else 200
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import SAFE_METHODS, utcnow
+from ..database import request_takes_write_lock, utcnow
 from ..extensions import db
 from ..roles import CREATOR, IKM, ROLES, SCHOOL
+from . import coordinators, email_links, sessions
 from .models import ApiToken, School, User, hash_token
 
 TOKEN_PREFIX = "koin_"  # noqa: S105 (a visible prefix, not a secret)
@@ -34,7 +35,8 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def _school_for(npsn: str, name: str, regency) -> School:
-    """The school with this NPSN: a second coordinator joins the school the first created."""
+    """The school with this NPSN, created if it is new. Naming an NPSN only asks to join: the
+    membership stays pending until someone approves it (see ``coordinators``)."""
     school = db.session.scalar(select(School).where(School.npsn == npsn))
     if school is None:
         school = School(npsn=npsn, name=name, regency=regency)
@@ -55,9 +57,15 @@ def register_user(form, role: str) -> User:
         user.regency = form.regency.obj
     elif role == SCHOOL:
         user.regency = form.regency.obj
-        user.school = _school_for(data["npsn"], data["school_name"], form.regency.obj)
+        user.join_school(_school_for(data["npsn"], data["school_name"], form.regency.obj))
     db.session.add(user)
     try:
+        if role == SCHOOL:
+            new_school = user.school.id is None
+            db.session.flush()
+            coordinators.announce_waiting(user, new_school=new_school)
+        db.session.flush()  # the verification link names the account's id
+        email_links.ask_to_verify(user)
         db.session.commit()
     except IntegrityError:
         # Two requests raced past the form's uniqueness check: the database decided.
@@ -65,7 +73,7 @@ def register_user(form, role: str) -> User:
         if email_taken(user.email):
             raise EmailTaken(user.email) from None
         if role == SCHOOL:
-            return register_user(form, role)  # the school now exists: join it
+            return register_user(form, role)  # the school now exists: ask to join it
         raise
     return user
 
@@ -77,7 +85,8 @@ def create_user(email: str, password: str, role: str, name: str | None = None) -
     email = email.strip().lower()
     if email_taken(email):
         raise EmailTaken(email)
-    user = User(email=email, name=name or email.split("@")[0], role=role)
+    # An operator typed the address: it needs no verification mail.
+    user = User(email=email, name=name or email.split("@")[0], role=role, email_verified_at=utcnow())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -85,19 +94,44 @@ def create_user(email: str, password: str, role: str, name: str | None = None) -
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None."""
+    """The active user with this e-mail and password, or None.
+
+    The account is read, then the transaction ends before the slow hash: on SQLite an open
+    transaction of a POST may hold the write lock, and every writer would wait for scrypt.
+    The user comes back expired, reloaded by the caller's next (write) transaction.
+    """
     user = find_user_by_email(email or "")
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not user.check_password(password or "") or not user.active:
+    stored_hash = user.password_hash if user is not None else _DUMMY_HASH
+    active = user is not None and user.active
+    db.session.commit()
+    if not check_password_hash(stored_hash, password or "") or not active:
         return None
     return user
 
 
 def change_password(user: User, new_password: str) -> None:
+    """A new password ends every session, remember cookie and API token of the account (the
+    browser that changed it signs in afresh); it also spends every password reset link."""
+    now = utcnow()
     user.set_password(new_password)
+    sessions.revoke_all_sessions(user, now)
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a password through a mailed reset link (``email_links.LinkRefused`` if the link is
+    bad, spent or old). Following the link proved the mailbox, so the address counts as verified."""
+    user = email_links.user_for_reset_token(token)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    change_password(user, new_password)
+    return user
 
 
 def update_profile(user: User, form) -> None:
@@ -144,13 +178,14 @@ def user_for_token(plain: str) -> User | None:
 def _touch(token: ApiToken) -> None:
     """Record when a token was last used, at most every few minutes.
 
-    A write request records it in its own transaction (which already holds the write lock on
-    SQLite); a read request uses a short separate one, so that the page view stays a read.
+    Inside a writing view it is recorded in the view's transaction (which already holds
+    SQLite's write lock); otherwise (page views, and request hooks, which only read) in a
+    short separate one.
     """
     now = utcnow()
     if token.last_used_at and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
         return
-    if has_request_context() and request.method in SAFE_METHODS:
+    if has_request_context() and not request_takes_write_lock():
         with db.engine.connect().execution_options(sqlite_write=True) as conn:
             conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
             conn.commit()

@@ -12,9 +12,9 @@ from flask_login import current_user
 
 from ..access import login_required, roles_required
 from ..errors import error_response
-from ..roles import STAFF, VENUE_MANAGER
+from ..roles import SCHOOL, STAFF, VENUE_MANAGER
 from . import bp
-from .helpers import form_from_json, json_body, validation_error
+from .helpers import form_from_json, json_body, json_true, validation_error
 
 # The booking package imports the venues, which import the assets and so this API: its modules
 # are imported when a request comes, by then all of them are loaded.
@@ -73,7 +73,7 @@ def refusal_response(refusal):
     if refusal.field:
         field = API_FIELD_NAMES.get(refusal.field, refusal.field)
         return error_response(422, refusal.message, errors={field: [refusal.message]}, reason=refusal.code)
-    if refusal.code == "not_allowed":
+    if refusal.is_forbidden:
         return error_response(403, refusal.message, error=refusal.code)
     return error_response(422, refusal.message, error=refusal.code)
 
@@ -84,13 +84,15 @@ def _optional_body() -> dict:
 
 
 @bp.post("/bookings")
-@login_required
+@roles_required(SCHOOL)  # as the request form: other roles are refused before the body is read
 def create_booking():
     from ..booking import services
     from ..booking.forms import ApiBookingRequestForm, request_values
     from ..booking.problems import BookingRefused
 
-    form = form_from_json(ApiBookingRequestForm, json_body())
+    body = json_body()
+    body["consent"] = json_true(body, "consent")
+    form = form_from_json(ApiBookingRequestForm, body)
     if not form.validate():
         return validation_error(form)
     try:

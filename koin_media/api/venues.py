@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..access import roles_required
+from ..accounts import coordinators
 from ..accounts.models import School
 from ..booking.models import LEVELS, Program, Slot
 from ..errors import abort_with, error_response
@@ -147,7 +148,7 @@ def verify_school(npsn):
     school = db.session.scalar(select(School).where(School.npsn == npsn))
     if school is None:
         return error_response(404, _("There is no school with this NPSN."))
-    changed = services.verify_school(school, current_user)
+    changed = coordinators.verify_school(school, current_user)
     return jsonify(
         npsn=school.npsn,
         name=school.name,

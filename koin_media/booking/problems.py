@@ -21,7 +21,18 @@ MESSAGES = {
     "other_venue": _l("A booking can only be moved to another session at the same venue."),
     # the school
     "not_a_school": _l("Only a school account can book a visit."),
+    "email_unverified": _l(
+        "Confirm your e-mail address before you book: open the link we sent you, or send it again with the "
+        "button at the top of the page."
+    ),
     "school_unverified": _l("Your school must be verified by the office before it can book. This usually takes a day."),
+    "coordinator_pending": _l(
+        "Your account is waiting for approval to act for this school, by office staff or by a coordinator of the "
+        "school who is already approved. Until then you cannot see, make or change the school's bookings."
+    ),
+    "coordinator_rejected": _l(
+        "Your request to act for this school was declined. If this is a mistake, contact the KOIN office."
+    ),
     "duplicate_request": _l("Your school already has a request for this session."),
     "too_many_pending": _l("Your school already has %(maximum)s requests waiting for a decision."),
     # decisions and changes
@@ -65,6 +76,10 @@ CONFLICTS = frozenset(
 )
 
 
+# Refusals about who is asking rather than what: HTTP 403.
+FORBIDDEN = frozenset({"not_allowed", "coordinator_pending", "coordinator_rejected", "email_unverified"})
+
+
 class BookingRefused(Exception):
     """A booking rule said no. ``code`` is stable (API ``error``); ``message`` is translated."""
 
@@ -82,6 +97,10 @@ class BookingRefused(Exception):
     @property
     def is_conflict(self) -> bool:
         return self.code in CONFLICTS
+
+    @property
+    def is_forbidden(self) -> bool:
+        return self.code in FORBIDDEN
 
     @property
     def message(self) -> str:

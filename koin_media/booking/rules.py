@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from wtforms import ValidationError
 
+from ..accounts.models import COORDINATOR_REJECTED
 from ..extensions import db
 from ..roles import SCHOOL
 from ..validators import normalise_indonesian_phone
@@ -67,12 +68,26 @@ class GroupRequest:
         return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
 
 
-def check_school(user) -> int:
+def check_may_book_for_school(user) -> int:
+    """The booking gate: the school ``user`` may book, join a waiting list and accept offers
+    for, or a refusal saying what is missing. Every way into a new booking passes here."""
     if user is None or user.role != SCHOOL or user.school is None:
         raise BookingRefused("not_a_school")
-    if not user.school.is_verified:
-        raise BookingRefused("school_unverified")
+    if not user.email_verified:
+        raise BookingRefused("email_unverified")  # confirm the address first (accounts/email_links.py)
+    check_school_membership(user)
     return user.school.id
+
+
+def check_school_membership(user) -> None:
+    """The school account's school is verified and the account is approved to act for it
+    (``User.is_approved_coordinator``); the refusal says which is missing."""
+    if user.coordinator_status == COORDINATOR_REJECTED:
+        raise BookingRefused("coordinator_rejected")
+    if not user.school.is_verified:
+        raise BookingRefused("school_unverified")  # verifying it approves its first coordinator
+    if not user.is_approved_coordinator:
+        raise BookingRefused("coordinator_pending")
 
 
 def load_slot(slot_id) -> Slot:
@@ -109,7 +124,7 @@ def check_request(
 ) -> GroupRequest:
     """Every rule about the request that needs no lock: the school, the slot, the program, the
     contact. Capacity is not checked here: it is held by the database (capacity.hold)."""
-    school_id = check_school(user)
+    school_id = check_may_book_for_school(user)
     check_slot(slot, now)
     if not isinstance(students, int) or not isinstance(teachers, int):
         raise TypeError("students and teachers must be whole numbers")

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from ..roles import SCHOOL, STAFF, VENUE_MANAGER
+from ..roles import STAFF, VENUE_MANAGER
 from ..venues.models import Venue, venue_managers
 from . import capacity, codes, rules, waitlist
 from .models import (
@@ -65,7 +65,8 @@ def can_manage(user, venue) -> bool:
 
 
 def is_school_of(user, booking: Booking) -> bool:
-    return user is not None and user.role == SCHOOL and user.school_id == booking.school_id
+    """``user`` acts for the booking's school (an approved coordinator of it)."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.acts_for_school(booking.school_id)
 
 
 def _require_manager(actor, booking: Booking) -> None:

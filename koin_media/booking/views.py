@@ -47,6 +47,8 @@ FORM_FIELD_NAMES = {"attended_students": "students"}
 
 
 def refusal_status(refusal: BookingRefused) -> int:
+    if refusal.is_forbidden:
+        return 403
     return 409 if refusal.is_conflict else 422
 
 
@@ -78,9 +80,22 @@ def visible_booking_or_404(booking_id: int) -> Booking:
 
 def own_entry_or_404(entry_id: int) -> WaitlistEntry:
     entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or current_user.school_id is None or entry.school_id != current_user.school_id:
+    if entry is None or not current_user.acts_for_school(entry.school_id):
         abort(404)
     return entry
+
+
+def membership_problem(user) -> str | None:
+    """Why a school account does not act for its school (pending or declined), to explain on
+    the booking pages; None when it does, or when the school's verification is what is missing
+    (the page says so separately)."""
+    if user.school is None:
+        return None
+    try:
+        rules.check_school_membership(user)
+    except BookingRefused as refusal:
+        return refusal.message if refusal.code != "school_unverified" else None
+    return None
 
 
 def safe_next(default: str) -> str:
@@ -174,6 +189,7 @@ def request_form(slot_id):
             error=error,
             offer_waitlist=offer_waitlist,
             unverified=school is not None and not school.is_verified,
+            membership_problem=membership_problem(current_user),
             bookable=slot.is_open and slot.program.active and slot.starts_at > utcnow(),
         ),
         status,
@@ -184,7 +200,7 @@ def request_form(slot_id):
 
 
 def _render_my_bookings(error: str | None = None, status: int = 200):
-    school_id = current_user.school_id
+    school_id = current_user.acting_school_id  # a coordinator waiting for approval sees none
     bookings, entries = [], []
     if school_id is not None:
         bookings = db.session.scalars(
@@ -209,6 +225,7 @@ def _render_my_bookings(error: str | None = None, status: int = 200):
             action_form=ActionForm(),
             now=utcnow(),
             error=error,
+            membership_problem=membership_problem(current_user),
         ),
         status,
     )

@@ -143,6 +143,7 @@ def accept_offer(entry: WaitlistEntry, school_user, now: datetime | None = None)
     try:
         if school_user is None or school_user.school_id != entry.school_id:
             raise BookingRefused("not_allowed")
+        rules.check_may_book_for_school(school_user)
         if entry.status != OFFERED:
             raise BookingRefused("offer_not_open")
         if entry.offered_until is None or entry.offered_until <= now:
@@ -193,7 +194,8 @@ def withdraw(entry: WaitlistEntry, actor, now: datetime | None = None) -> Waitli
     if entry.status not in WAITLIST_LIVE:
         db.session.rollback()
         raise BookingRefused("offer_not_open")
-    if getattr(actor, "school_id", None) != entry.school_id and not can_manage(actor, entry.slot.program.venue_id):
+    acts_for_school = actor is not None and actor.acts_for_school(entry.school_id)
+    if not acts_for_school and not can_manage(actor, entry.slot.program.venue_id):
         db.session.rollback()
         raise BookingRefused("not_allowed")
     _end_entry(entry, WITHDRAWN, actor, now)

@@ -7,4 +7,6 @@ Delivery (``outbox``) happens afterwards, in the queue worker (``jobs``): by SMT
 retried with backoff and never drop the message.
 """
 
-from . import jobs, models  # noqa: F401  (registers the table and the jobs)
+# The table and jobs; the listeners that write the outbox for account mails (reset and
+# verification) and for school coordinators (waiting, approved, rejected).
+from . import account_mail, jobs, models, school_mail  # noqa: F401

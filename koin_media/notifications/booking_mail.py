@@ -3,8 +3,8 @@
 Receivers of ``booking.signals``: each writes its outbox rows into the service's own
 transaction (the signals fire before the commit), so a message exists exactly when the change
 does. Texts are ``templates/mail/<name>.<locale>.txt`` in Indonesian and English, rendered in
-each recipient's language. Schools hear about their bookings (every coordinator of the
-school); a venue's managers (office staff when a venue has none) hear about new requests and
+each recipient's language. Schools hear about their bookings (every approved coordinator of
+the school); a venue's managers (office staff when a venue has none) hear about new requests and
 about schools that cancel.
 """
 
@@ -12,56 +12,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
-from werkzeug.routing import BuildError
 
-from ..accounts.models import User
-from ..booking.calendar_files import booking_calendar, ics_filename
+from ..accounts.models import User, approved_coordinators
+from ..booking.calendar_files import CANCEL, REQUEST, booking_calendar, ics_filename
 from ..booking.codes import display
 from ..booking.models import CHECKED_IN, CONFIRMED, Booking, WaitlistEntry
 from ..booking.signals import booking_changed, waitlist_changed
 from ..database import utcnow
 from ..extensions import db
-from ..roles import ADMIN, SCHOOL, STAFF
+from ..roles import SCHOOL
 from . import models as kinds
-from .outbox import add, recipient_locale, render
+from .addressing import office_receivers
+from .outbox import add, organizer_address, recipient_locale, render, site_link
 
 # -- recipients ------------------------------------------------------------------------------
 
 
 def school_coordinators(school_id: int) -> list[User]:
-    return db.session.scalars(
-        select(User).where(User.school_id == school_id, User.role == SCHOOL, User.active.is_(True)).order_by(User.id)
-    ).all()
+    """Who hears about a school's bookings: its approved coordinators only (one who merely
+    named the school's NPSN and waits for approval hears nothing)."""
+    return db.session.scalars(approved_coordinators(school_id)).all()
 
 
 def venue_receivers(venue) -> list[User]:
     """The venue's managers; office staff when it has none (admins when there are no staff)."""
     managers = [user for user in venue.managers if user.active]
-    if managers:
-        return managers
-    for role in (STAFF, ADMIN):
-        users = db.session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)).all()
-        if users:
-            return list(users)
-    return []
-
-
-# -- links -----------------------------------------------------------------------------------
-
-
-def site_link(endpoint: str | None = None, **values) -> str:
-    """An absolute link on the site (``PUBLIC_URL``), built without a request (jobs)."""
-    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if endpoint is None:
-        return base + "/"
-    try:
-        path = current_app.url_map.bind("localhost").build(endpoint, values)
-    except BuildError:
-        return base + "/"
-    return base + path
+    return managers or office_receivers()
 
 
 # -- writing messages ------------------------------------------------------------------------
@@ -86,7 +63,7 @@ def write(
     users,
     about: Booking | None,
     template: str | None = None,
-    attach_calendar: bool = False,
+    calendar_method: str | None = None,
     now: datetime | None = None,
     **context,
 ) -> list:
@@ -97,9 +74,9 @@ def write(
         locale = recipient_locale(user)
         subject, body = render(template or kind, locale, recipient=user, **context)
         ics = None
-        if attach_calendar and about is not None:
+        if calendar_method and about is not None:
             with force_locale(locale):
-                ics = booking_calendar(about).decode("utf-8")
+                ics = booking_calendar(about, calendar_method, organizer_address(), user.email).decode("utf-8")
         messages.append(
             add(
                 kind,
@@ -132,7 +109,7 @@ def _on_requested(booking: Booking, actor, **_extra) -> None:
 
 
 def _on_confirmed(booking: Booking, actor, **_extra) -> None:
-    _to_school(kinds.CONFIRMED, booking, attach_calendar=True)
+    _to_school(kinds.CONFIRMED, booking, calendar_method=REQUEST)
 
 
 def _on_rejected(booking: Booking, actor, **_extra) -> None:
@@ -141,7 +118,15 @@ def _on_rejected(booking: Booking, actor, **_extra) -> None:
 
 def _on_cancelled(booking: Booking, actor, **_extra) -> None:
     by_school = actor is not None and getattr(actor, "role", None) == SCHOOL
-    _to_school(kinds.CANCELLED, booking, reason=booking.cancelled_reason or "", by_school=by_school)
+    # A confirmed visit is in the school's calendars: the cancellation takes it out again.
+    was_confirmed = booking.decided_at is not None
+    _to_school(
+        kinds.CANCELLED,
+        booking,
+        reason=booking.cancelled_reason or "",
+        by_school=by_school,
+        calendar_method=CANCEL if was_confirmed else None,
+    )
     if by_school:
         write(
             kinds.CANCELLED,
@@ -161,7 +146,7 @@ def _on_moved(booking: Booking, actor, from_slot=None, **_extra) -> None:
         kinds.MOVED,
         booking,
         from_slot=from_slot,
-        attach_calendar=booking.status in (CONFIRMED, CHECKED_IN),
+        calendar_method=REQUEST if booking.status in (CONFIRMED, CHECKED_IN) else None,
     )
 
 

@@ -20,6 +20,16 @@ WAITLIST_OFFER = "waitlist_offer"
 REMINDER = "reminder"
 CLOSURE = "closure"
 KINDS = (REQUEST_RECEIVED, CONFIRMED, REJECTED, CANCELLED, EXPIRED, MOVED, WAITLIST_OFFER, REMINDER, CLOSURE)
+# School coordinators: someone waits for approval (to the office and the school's approved
+# coordinators); the decision (to the coordinator).
+COORDINATOR_WAITING = "coordinator_waiting"
+COORDINATOR_APPROVED = "coordinator_approved"
+COORDINATOR_REJECTED = "coordinator_rejected"
+KINDS += (COORDINATOR_WAITING, COORDINATOR_APPROVED, COORDINATOR_REJECTED)
+# Account mails, tied to no booking (accounts/email_links.py).
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of mail, not a password)
+EMAIL_VERIFICATION = "email_verification"
+ACCOUNT_KINDS = (PASSWORD_RESET, EMAIL_VERIFICATION)
 
 
 class OutboxMessage(db.Model):

@@ -12,7 +12,9 @@ A crash between sending and recording may send a message twice, never zero times
 
 from __future__ import annotations
 
+import copy
 import os
+import re
 import smtplib
 import ssl
 from datetime import datetime, timedelta
@@ -25,6 +27,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
+from werkzeug.routing import BuildError
 
 from ..database import utcnow
 from ..extensions import db
@@ -43,6 +46,10 @@ SMTP_TIMEOUT_SECONDS = 30
 # standard library's folding of 78 puts some subjects on a line of their own after
 # "Subject:", which readers then show with a leading space.
 MAIL_POLICY = policy.default.clone(max_line_length=998)
+# For a server that does not offer 8BITMIME (RFC 6152): the same message with every 8-bit
+# part (Indonesian text, the .ics) re-encoded as base64 when it is written out.
+SEVEN_BIT_POLICY = MAIL_POLICY.clone(cte_type="7bit")
+ICS_METHOD = re.compile(r"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
 
 
 # -- writing messages (inside the caller's transaction) --------------------------------------
@@ -51,6 +58,19 @@ MAIL_POLICY = policy.default.clone(max_line_length=998)
 def recipient_locale(user) -> str:
     locale = getattr(user, "locale", None)
     return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def site_link(endpoint: str | None = None, **values) -> str:
+    """An absolute link on the site (``PUBLIC_URL``), built without a request (jobs) and never
+    from a request's ``Host`` header, which the sender of a request chooses."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if endpoint is None:
+        return base + "/"
+    try:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    except BuildError:
+        return base + "/"
+    return base + path
 
 
 def render(kind: str, locale: str, **context) -> tuple[str, str]:
@@ -171,6 +191,17 @@ def sender() -> str:
     return current_app.config.get("MAIL_FROM", DEFAULT_FROM) or DEFAULT_FROM
 
 
+def organizer_address() -> str:
+    """The bare address mail comes from: the ORGANIZER of the events we send."""
+    return parseaddr(sender())[1] or parseaddr(DEFAULT_FROM)[1]
+
+
+def calendar_method(ics: str) -> str:
+    """The iTIP method of an .ics, which its MIME type must repeat (RFC 6047)."""
+    found = ICS_METHOD.search(ics)
+    return found.group(1).upper() if found else "PUBLISH"
+
+
 def build_email(message: OutboxMessage) -> EmailMessage:
     from_header = sender()
     domain = parseaddr(from_header)[1].rpartition("@")[2] or "koin-media.id"
@@ -190,7 +221,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
             message.attachment_ics,
             subtype="calendar",
             filename=message.attachment_name or "booking.ics",
-            params={"method": "PUBLISH"},
+            params={"method": calendar_method(message.attachment_ics)},
         )
     # Set last: turning the message into multipart/mixed moves Content-* headers inward.
     email["Content-Language"] = message.locale
@@ -239,4 +270,17 @@ def _send_smtp(email: EmailMessage, host: str) -> None:
             smtp.ehlo()
         if user:
             smtp.login(user, password or "")
-        smtp.send_message(email)
+        message, options = for_server(email, smtp.has_extn("8bitmime"))
+        smtp.send_message(message, mail_options=options)
+
+
+def for_server(email: EmailMessage, offers_8bitmime: bool) -> tuple[EmailMessage, tuple[str, ...]]:
+    """RFC 6152: 8-bit text goes as it is, announced with BODY=8BITMIME, to a server that
+    offers the extension; any other server gets it encoded, every byte 7-bit."""
+    if email.as_bytes().isascii():
+        return email, ()
+    if offers_8bitmime:
+        return email, ("BODY=8BITMIME",)
+    encoded = copy.deepcopy(email)
+    encoded.policy = SEVEN_BIT_POLICY  # smtplib writes the message out with its own policy
+    return encoded, ()

@@ -12,12 +12,14 @@ from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 
 from ..access import login_required, roles_required
-from ..accounts.models import School, User
+from ..accounts import coordinators
+from ..accounts.models import School
 from ..booking import schedule
 from ..booking.models import Closure, Program, Slot
 from ..database import utcnow
 from ..errors import abort_with
 from ..extensions import db
+from ..main.routes import safe_next
 from ..roles import STAFF, VENUE_MANAGER
 from ..validators import iso_day, page_number, whole_number
 from . import bp, services
@@ -435,12 +437,8 @@ def schools():
         error_out=False,
         page=page_number(request.args.get("page")),
     )
-    coordinators: dict[int, list[User]] = {}
-    ids = [school.id for school in page.items]
-    if ids:
-        for user in db.session.scalars(select(User).where(User.school_id.in_(ids)).order_by(User.created_at)):
-            coordinators.setdefault(user.school_id, []).append(user)
-    return render_template("venues/schools.html", page=page, search=search, coordinators=coordinators)
+    people = coordinators.coordinators_by_school([school.id for school in page.items])
+    return render_template("venues/schools.html", page=page, search=search, coordinators=people)
 
 
 @bp.post("/schools/<npsn>/verify")
@@ -449,11 +447,12 @@ def verify_school(npsn):
     school = db.session.scalar(select(School).where(School.npsn == npsn))
     if school is None:
         abort(404)
-    if services.verify_school(school, current_user):
+    if coordinators.verify_school(school, current_user):
         flash(
             _("%(name)s (NPSN %(npsn)s) is verified and can book visits.", name=school.name, npsn=school.npsn),
             "success",
         )
     else:
         flash(_("%(name)s was already verified.", name=school.name), "info")
-    return redirect(url_for("venues.schools", q=request.form.get("q") or None))
+    fallback = url_for("venues.schools", q=request.form.get("q") or None)
+    return redirect(safe_next(request.form.get("next"), fallback))

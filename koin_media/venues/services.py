@@ -1,4 +1,5 @@
-"""Write logic of venue management: venues, programs, opening and closing slots, verifying schools.
+"""Write logic of venue management: venues, programs, opening and closing slots (verifying
+schools is ``accounts.coordinators``'s).
 
 Each function is one transaction that records what it did in the audit log and commits.
 Slot generation and closures are ``booking.schedule``'s (``generate_slots``, ``close_for``);
@@ -12,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from .. import audit
-from ..accounts.models import School, User
+from ..accounts.models import User
 from ..booking.models import Program, Slot
 from ..booking.schedule import LOCAL, local_to_utc
 from ..database import utcnow
@@ -109,16 +110,6 @@ def set_slot_open(slot: Slot, is_open: bool, actor) -> bool:
         return False
     slot.is_open = is_open
     audit.record(actor, "slot.open" if is_open else "slot.close", slot)
-    db.session.commit()
-    return True
-
-
-def verify_school(school: School, actor) -> bool:
-    """Mark a school's NPSN as checked by the office; returns False if it already was."""
-    if school.verified_at is not None:
-        return False
-    school.verified_at = utcnow()
-    audit.record(actor, "school.verify", school, npsn=school.npsn)
     db.session.commit()
     return True
 
