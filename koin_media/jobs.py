@@ -12,7 +12,7 @@ import functools
 import time
 from pathlib import Path
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
 from .config import INSTANCE_DIR, env_bool, env_str, load_dotenv_file
@@ -76,10 +76,21 @@ def periodic_job(schedule, **options):
     return decorator
 
 
+def record_worker_heartbeat() -> None:
+    huey.put(HEARTBEAT_KEY, time.time())
+
+
 @huey.periodic_task(crontab(minute="*"))
 def worker_heartbeat():
-    """Lets /healthz tell whether a consumer is running, not just whether the queue answers."""
-    huey.put(HEARTBEAT_KEY, time.time())
+    """Lets /healthz tell whether a consumer is running, not just whether the queue answers.
+    Long jobs beat too (their lease heartbeat), so busy workers do not look dead."""
+    record_worker_heartbeat()
+
+
+@huey.on_startup()
+def _heartbeat_at_start():
+    # A consumer that just started is alive before its first periodic beat (up to a minute).
+    record_worker_heartbeat()
 
 
 def queue_status() -> dict:
@@ -90,6 +101,20 @@ def queue_status() -> dict:
     seen = huey.get(HEARTBEAT_KEY, peek=True)
     status = {"ok": True, "mode": "redis" if isinstance(huey, RedisHuey) else "sqlite", "pending": pending}
     status["worker_seen_seconds_ago"] = round(time.time() - seen) if seen else None
+    return status
+
+
+def worker_status() -> dict:
+    """What /healthz reports about the workers: failing when none gave a sign of life within
+    WORKER_STALE_SECONDS (none running, or all stuck)."""
+    if huey.immediate:
+        return {"ok": True, "mode": "immediate"}
+    stale_after = current_app.config["WORKER_STALE_SECONDS"]
+    seen = huey.get(HEARTBEAT_KEY, peek=True)
+    ago = round(time.time() - seen) if seen else None
+    status = {"ok": ago is not None and ago <= stale_after, "seen_seconds_ago": ago, "stale_after": stale_after}
+    if not status["ok"]:
+        status["error"] = "no worker seen" if ago is None else "worker heartbeat is stale"
     return status
 
 

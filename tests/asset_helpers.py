@@ -47,6 +47,18 @@ class Uploader:
             parts.append({"PartNumber": index, "ETag": headers["ETag"]})
         return parts
 
+    def sign(self, created: dict, part_number: int):
+        return self.client.get(
+            f"/uploads/s3/multipart/{created['uploadId']}/{part_number}",
+            query_string={"key": created["key"]},
+            headers=self.headers,
+        )
+
+    def abort(self, created: dict):
+        return self.client.delete(
+            f"/uploads/s3/multipart/{created['uploadId']}", query_string={"key": created["key"]}, headers=self.headers
+        )
+
     def list_parts(self, created: dict):
         return self.client.get(
             f"/uploads/s3/multipart/{created['uploadId']}", query_string={"key": created["key"]}, headers=self.headers

@@ -46,7 +46,9 @@ def test_healthz_reports_the_database(client):
 
 
 def test_healthz_is_503_naming_what_fails(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    app = create_app(
+        {"TESTING": True, "QUEUE_IMMEDIATE": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["failing"] == ["database"]

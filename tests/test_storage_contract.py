@@ -38,7 +38,7 @@ def upload_parts(storage, transport, key: str, upload_id: str, parts: list[bytes
     """PUT each part to its signed URL, as the browser does; returns (PartNumber, ETag) pairs."""
     sent = []
     for number, data in enumerate(parts, start=1):
-        url, expires_in = storage.sign_part(key, upload_id, number)
+        url, expires_in = storage.sign_part(key, upload_id, number, size=len(data))
         assert expires_in == 3 * 60 * 60
         status, headers, _body = transport.put(url, data)
         assert status == 200
@@ -100,7 +100,7 @@ def test_list_parts_reads_every_page(storage, transport):
     upload_id = storage.create_multipart(key, "video/mp4")
     pieces = [f"part {n}".encode() for n in range(1, 6)]
     for number in (3, 1, 5, 2, 4):  # resumed uploads send parts in any order
-        url, _ = storage.sign_part(key, upload_id, number)
+        url, _ = storage.sign_part(key, upload_id, number, size=len(pieces[number - 1]))
         assert transport.put(url, pieces[number - 1])[0] == 200
     storage.parts_page_size = 2
     assert [(p.part_number, p.etag) for p in storage.list_parts(key, upload_id)] == [
@@ -111,9 +111,8 @@ def test_list_parts_reads_every_page(storage, transport):
 def test_a_part_sent_again_replaces_the_first(storage, transport):
     key = new_key()
     upload_id = storage.create_multipart(key, "video/mp4")
-    url, _ = storage.sign_part(key, upload_id, 1)
-    transport.put(url, b"broken")
-    transport.put(url, b"whole")
+    transport.put(storage.sign_part(key, upload_id, 1, size=6)[0], b"broken")
+    transport.put(storage.sign_part(key, upload_id, 1, size=5)[0], b"whole")
     assert [(p.part_number, p.etag, p.size) for p in storage.list_parts(key, upload_id)] == [(1, md5(b"whole"), 5)]
 
 
@@ -270,11 +269,11 @@ def local_app(make_app, storage_settings):
         yield app
 
 
-def signed_part_url(upload_id=None, part_number=1):
+def signed_part_url(upload_id=None, part_number=1, size=10):
     storage = get_storage()
     key = new_key()
     upload_id = upload_id or storage.create_multipart(key, "image/jpeg")
-    url, _ = storage.sign_part(key, upload_id, part_number)
+    url, _ = storage.sign_part(key, upload_id, part_number, size=size)
     parts = urlsplit(url)
     return key, upload_id, f"{parts.path}?{parts.query}"
 
@@ -297,6 +296,7 @@ def test_local_part_put_needs_no_csrf_token_even_with_a_session(local_app):
         pytest.param(lambda path: path.replace("key=assets", "key=other"), id="key"),
         pytest.param(lambda path: path.replace("/1?", "/2?"), id="part-number"),
         pytest.param(lambda path: path.replace("expires=", "expires=9"), id="expiry"),
+        pytest.param(lambda path: path.replace("max_bytes=10", "max_bytes=100"), id="max-bytes"),
     ],
 )
 def test_local_part_put_refuses_an_altered_url(local_app, tamper):
@@ -323,12 +323,12 @@ def test_local_part_put_to_an_aborted_upload(local_app):
 def test_local_part_put_is_not_held_to_the_form_size_limit(make_app, storage_settings):
     app = make_app(**storage_settings("local"), MAX_CONTENT_LENGTH=1024)
     with app.app_context():
-        _key, _upload_id, path = signed_part_url()
+        _key, _upload_id, path = signed_part_url(size=64 * 1024)
         assert app.test_client().put(path, data=os.urandom(64 * 1024)).status_code == 200
 
 
 def test_local_part_put_refuses_more_than_5_gib(local_app):
-    _key, _upload_id, path = signed_part_url()
+    _key, _upload_id, path = signed_part_url(size=5 * 1024 * MIB)
     response = local_app.test_client().put(
         path, data=b"x", environ_overrides={"CONTENT_LENGTH": str(5 * 1024 * MIB + 1)}
     )
@@ -384,13 +384,13 @@ def test_s3_ensure_ready_creates_the_bucket_with_cors_and_lifecycle(make_app, st
     with app.app_context():
         storage = get_storage()
         assert storage.check()["ok"] is False
-        lines = storage.ensure_ready(["https://media.koin.test"])
+        lines = [str(report) for report in storage.ensure_ready(["https://media.koin.test"])]
         assert f"bucket {bucket} created" in lines
         s3_client.put_bucket_cors(
             Bucket=bucket,
             CORSConfiguration={"CORSRules": [{"ID": "theirs", "AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]},
         )
-        assert f"bucket {bucket} exists" in storage.ensure_ready(["https://media.koin.test"])
+        assert f"bucket {bucket} exists" in map(str, storage.ensure_ready(["https://media.koin.test"]))
         assert storage.check()["ok"] is True
 
     rules = {rule.get("ID"): rule for rule in s3_client.get_bucket_cors(Bucket=bucket)["CORSRules"]}
@@ -414,7 +414,7 @@ def test_s3_pages_let_the_browser_reach_the_bucket(s3_app, moto_server):
 def test_s3_part_urls_ask_for_nothing_a_browser_cannot_send(s3_app):
     storage = get_storage()
     key = new_key()
-    url, _ = storage.sign_part(key, storage.create_multipart(key, "video/mp4"), 7)
+    url, _ = storage.sign_part(key, storage.create_multipart(key, "video/mp4"), 7, size=MIB)
     query = urlsplit(url).query
     assert "partNumber=7" in query and "uploadId=" in query
     assert "checksum" not in query.lower()

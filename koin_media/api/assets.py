@@ -9,12 +9,12 @@ from ..assets import services
 from ..assets.catalog import CatalogFilters, public_assets
 from ..assets.forms import DownloadForm, ReviewForm
 from ..assets.models import PENDING_REVIEW, Asset
-from ..assets.routes import create_download, media_urls, visible_asset_or_404
+from ..assets.routes import create_download, download_options, media_urls, visible_asset_or_404
 from ..errors import error_response
 from ..roles import STAFF
 from ..storage import get_storage
 from . import bp
-from .helpers import form_from_json, json_body, paginated, validation_error
+from .helpers import form_from_json, json_body, json_true, paginated, validation_error
 
 
 def asset_json(asset: Asset, detail: bool = False) -> dict:
@@ -44,6 +44,7 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
             height=asset.height,
             duration_seconds=asset.duration_seconds,
             media=media_urls(asset),
+            downloads=download_options(asset),
         )
         if is_staff() or (current_user.is_authenticated and current_user.id == asset.owner_id):
             data["rejection_reason"] = asset.rejection_reason
@@ -65,9 +66,12 @@ def asset(asset_id):
 @login_required
 def download(asset_id):
     asset = visible_asset_or_404(asset_id)
-    if not asset.is_public:
-        return error_response(409, _("Only published assets can be downloaded."))
+    try:
+        services.check_downloadable(asset)
+    except services.DownloadRefused as refused:
+        return error_response(409, refused.message)
     data = {"variant": "original", **json_body()}
+    data["accept_license"] = json_true(data, "accept_license")
     form = form_from_json(DownloadForm, data)
     if not form.validate():
         return validation_error(form)

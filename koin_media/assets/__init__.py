@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("assets", __name__)
 
-from . import jobs, moderation, routes, upload_routes  # noqa: E402,F401
+from . import jobs, moderation, renditions, routes, upload_routes  # noqa: E402,F401

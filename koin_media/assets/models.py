@@ -52,6 +52,11 @@ STATUS_LABELS = {
 }
 
 KINDS = ("image", "video", "audio", "document")
+# Kinds whose originals are never streamed: the player and the "web size" download use a
+# re-encoded rendition of this type instead.
+WEB_RENDITION_TYPES = {"video": "video/mp4", "audio": "audio/mp4"}
+# States an asset reaches only after processing succeeded.
+PROCESSED = (DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED, REJECTED)
 KIND_LABELS = {"image": _l("Photo"), "video": _l("Video"), "audio": _l("Audio"), "document": _l("Document")}
 
 LICENSES = {
@@ -98,6 +103,10 @@ class Asset(db.Model):
     thumb_key: Mapped[str | None] = mapped_column(String(200))
     preview_key: Mapped[str | None] = mapped_column(String(200))
     poster_key: Mapped[str | None] = mapped_column(String(200))
+    # The "web size" of video and audio (an MP4/M4A the player streams); the original is only
+    # ever handed out through the logged, licensed download.
+    web_key: Mapped[str | None] = mapped_column(String(200))
+    web_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     width: Mapped[int | None]
     height: Mapped[int | None]
     duration_seconds: Mapped[float | None]
@@ -105,6 +114,10 @@ class Asset(db.Model):
     audio_codec: Mapped[str | None] = mapped_column(String(40))
     media_info: Mapped[dict] = mapped_column(JSON, default=dict)
     processing_attempts: Mapped[int] = mapped_column(default=0)
+    # The lease of the job processing the asset (assets/leases.py): who, and until when. A job
+    # whose worker was killed stops renewing it, and another attempt takes over once it lapses.
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Why a file was refused or failed: a code the UI translates, and a detail for staff.
     problem_code: Mapped[str | None] = mapped_column(String(40))
     problem_context: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -147,6 +160,19 @@ class Asset(db.Model):
         from .problems import describe
 
         return describe(self.problem_code, **(self.problem_context or {})) if self.problem_code else None
+
+    @property
+    def web_file(self) -> tuple[str, str] | None:
+        """(key, content type) of the "web size" download, None when there is none (yet):
+        the web rendition for video and audio, the preview picture for the other kinds."""
+        if self.kind in WEB_RENDITION_TYPES:
+            return (self.web_key, WEB_RENDITION_TYPES[self.kind]) if self.web_key else None
+        return (self.preview_key, "image/jpeg") if self.preview_key else None
+
+    @property
+    def needs_web_rendition(self) -> bool:
+        """Processed (before web renditions existed, or their making failed) without one."""
+        return self.kind in WEB_RENDITION_TYPES and self.status in PROCESSED and not self.web_key
 
     @property
     def is_public(self) -> bool:

@@ -17,6 +17,7 @@ MESSAGES = {
     "executable": _l("Programs are not accepted."),
     "unknown": _l("This type of file is not accepted. Accepted types: %(types)s.", types=ACCEPTED),
     "missing": _l("The upload did not arrive complete. Add the file again to resume it."),
+    "size_unknown": _l("This upload was started without the file's size. Remove the file and add it again."),
     "incomplete": _l("Some parts of the upload are missing or damaged. Add the file again to resume it."),
     # failed in processing
     "corrupt": _l("The file is damaged or incomplete and cannot be read. Export it again and upload the new file."),
@@ -25,6 +26,10 @@ MESSAGES = {
     "timeout": _l("Processing took too long. Office staff can start it again."),
     "no_stream": _l("The file contains no picture or sound."),
     "internal": _l("Processing failed because of a problem on our side. Office staff can start it again."),
+    "interrupted": _l(
+        "Processing stopped several times before it could finish (our server may lack memory for this "
+        "file). Your file is kept: office staff can start it again, or you can upload a smaller version."
+    ),
 }
 
 
@@ -55,6 +60,16 @@ def describe(code: str | None, **context) -> str:
             "This file is %(size)s; the limit for this kind of file is %(limit)s.",
             size=human_size(context.get("size", 0)),
             limit=human_size(context.get("limit", 0)),
+        )
+    if code == "beyond_declared":
+        return _(
+            "More data was sent than the %(size)s this file was announced with. Remove the file and add it again.",
+            size=human_size(context.get("size", 0)),
+        )
+    if code == "too_many_unfinished":
+        return _(
+            "You already have %(count)d unfinished uploads. Finish or cancel one of them before starting another.",
+            count=context.get("count", 0),
         )
     if code == "over_quota":
         return _(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import PurePosixPath
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -10,17 +9,19 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..access import get_or_404, is_staff, login_required, roles_required
+from ..errors import abort_with
 from ..extensions import db
 from ..reference.models import Community, Regency
 from ..reference.services import all_ordered
 from ..roles import CREATOR
 from ..storage import get_storage
+from ..storage.base import safe_filename
 from ..validators import page_number
 from ..venues.models import Venue
 from . import bp, services
 from .catalog import CatalogFilters, public_assets
 from .forms import AssetDetailsForm, DownloadForm
-from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, Asset, AssetDownload
+from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, WEB_RENDITION_TYPES, Asset, AssetDownload
 
 PER_PAGE = 24
 
@@ -42,15 +43,16 @@ def owned_asset_or_404(asset_id: int) -> Asset:
 
 
 def media_urls(asset: Asset) -> dict:
-    """Short-lived URLs for the pictures and players a page shows."""
+    """Short-lived URLs for the pictures and players a page shows. The player streams the web
+    rendition, never the original: that leaves only through the logged, licensed download."""
     storage = get_storage()
     urls = {}
     for name in ("thumb_key", "preview_key", "poster_key"):
         key = getattr(asset, name)
         if key:
             urls[name.removesuffix("_key")] = storage.inline_url(key, "image/jpeg")
-    if asset.kind in ("video", "audio") and asset.mime and asset.status not in ("uploading", "rejected_file"):
-        urls["play"] = storage.inline_url(asset.storage_key, asset.mime)
+    if asset.kind in WEB_RENDITION_TYPES and asset.web_key:
+        urls["play"] = storage.inline_url(asset.web_key, WEB_RENDITION_TYPES[asset.kind])
     return urls
 
 
@@ -154,11 +156,11 @@ def downloads(asset_id):
 
 def download_filename(asset: Asset, variant: str) -> str:
     """A readable UTF-8 name from the title; never a path, never a control character."""
-    title = unicodedata.normalize("NFC", asset.title or PurePosixPath(asset.original_filename).stem)
-    title = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", title).strip()[:120] or "koin-media"
+    title = safe_filename(asset.title or PurePosixPath(asset.original_filename).stem)
+    title = re.sub(r'[/\\:*?"<>|]+', " ", title).strip()[:120] or "koin-media"
     if variant == "web":
-        return f"{title} (web).jpg"
-    extension = PurePosixPath(asset.original_filename).suffix.lower()[:8]
+        return f"{title} (web){PurePosixPath(asset.web_file[0]).suffix}"  # .jpg, .mp4 or .m4a
+    extension = safe_filename(PurePosixPath(asset.original_filename).suffix.lower()[:8]).replace(" ", "")
     return f"{title}{extension}"
 
 
@@ -166,6 +168,11 @@ def download_filename(asset: Asset, variant: str) -> str:
 @login_required
 def download(asset_id):
     asset = visible_asset_or_404(asset_id)
+    try:
+        services.check_downloadable(asset)
+    except services.DownloadRefused as refused:
+        flash(str(refused.message), "error")
+        return redirect(url_for("assets.show", asset_id=asset.id)), 303
     form = DownloadForm()
     if not form.validate_on_submit():
         for error in form.accept_license.errors or form.variant.errors:
@@ -175,13 +182,24 @@ def download(asset_id):
     return redirect(url, 303)
 
 
+def download_options(asset: Asset) -> list[dict]:
+    """The variants a download may choose, with their sizes: the original and, once it exists,
+    the web size (the web rendition for video and audio, the preview picture otherwise)."""
+    options = [{"variant": "original", "content_type": asset.mime, "size_bytes": asset.size_bytes}]
+    if asset.web_file:
+        options.append({"variant": "web", "content_type": asset.web_file[1], "size_bytes": asset.web_size_bytes})
+    return options
+
+
 def create_download(asset: Asset, variant: str) -> tuple[str, int]:
     """Log the download and hand out a short-lived link to the chosen variant."""
-    if variant == "web" and not asset.preview_key:
-        variant = "original"
-    key, mime = (asset.preview_key, "image/jpeg") if variant == "web" else (asset.storage_key, asset.mime)
-    services.record_download(asset, current_user, variant)
-    return get_storage().download_url(key, download_filename(asset, variant), mime)
+    web = asset.web_file
+    if variant == "web" and web is None:  # a video or audio whose rendition is not made yet
+        abort_with(409, _("The web size of this file is not ready yet. Download the original, or try again later."))
+    key, mime = web if variant == "web" else (asset.storage_key, asset.mime)
+    link = get_storage().download_url(key, download_filename(asset, variant), mime)
+    services.record_download(asset, current_user, variant, key)  # checks the store first
+    return link
 
 
 @bp.app_template_global()

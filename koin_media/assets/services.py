@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from ..storage import UploadNotFound, get_storage
-from . import search
+from ..storage import ObjectNotFound, StorageError, UploadNotFound, get_storage
+from . import quota, search
 from .models import (
     APPROVED,
     DRAFT,
@@ -59,8 +61,11 @@ def find_resumable(owner_id: int, fingerprint: str | None) -> MultipartUpload | 
     )
 
 
-def start_upload(owner, filename: str, declared_type: str | None, details: dict, fingerprint: str | None):
-    """Create the asset and its multipart upload; returns (upload, resumed)."""
+def start_upload(
+    owner, filename: str, declared_type: str | None, details: dict, fingerprint: str | None, size: int, limit: int
+):
+    """Create the asset and its multipart upload of ``size`` declared bytes; returns
+    (upload, resumed). Raises quota.UploadRefused when a new upload is not admitted."""
     existing = find_resumable(owner.id, fingerprint)
     if existing is not None:
         try:
@@ -69,8 +74,13 @@ def start_upload(owner, filename: str, declared_type: str | None, details: dict,
             existing.finished_at = utcnow()  # aborted by cleanup meanwhile: start afresh
             db.session.commit()
         else:
+            if existing.asset is not None and existing.asset.size_bytes is None:
+                existing.asset.size_bytes = size  # started before sizes were recorded; same fingerprint, same size
+                db.session.commit()
             return existing, True
+    quota.admit_new_upload(owner.id, size, limit)
     asset = new_asset(owner, filename, declared_type, UPLOADING, details)
+    asset.size_bytes = size  # the declared size, reserved in the quota until complete measures it
     upload_id = get_storage().create_multipart(asset.storage_key, declared_type or "application/octet-stream")
     upload = MultipartUpload(
         upload_id=upload_id, key=asset.storage_key, owner_id=owner.id, asset=asset, fingerprint=fingerprint
@@ -120,7 +130,11 @@ def complete_upload(upload: MultipartUpload, parts: list[tuple[int, str]]) -> As
 
 
 def verify_and_queue(asset: Asset) -> Asset:
-    verdict = inspect_object(asset)
+    try:
+        verdict = inspect_object(asset)
+    except StorageError:
+        discard_unstored(asset)
+        raise
     if not verdict.ok:
         get_storage().delete(asset.storage_key)
         asset.status = REJECTED_FILE
@@ -144,6 +158,66 @@ def abort_upload(upload: MultipartUpload) -> None:
     upload.finished_at = utcnow()
     if upload.asset is not None and upload.asset.status == UPLOADING:
         db.session.delete(upload.asset)
+    db.session.commit()
+
+
+def processing_limits() -> dict:
+    """Time, thread and pixel bounds for media.processing, from the configuration."""
+    config = current_app.config
+    return {
+        "max_pixels": config["MAX_IMAGE_PIXELS"],
+        "transcode_timeout": config["TRANSCODE_TIMEOUT"],
+        "threads": config["TRANSCODE_THREADS"],
+    }
+
+
+# Where each rendition of media.processing goes on the asset.
+RENDITION_KEYS = {
+    "thumb": "thumb_key",
+    "preview": "preview_key",
+    "poster": "poster_key",
+    "cover": "poster_key",
+    "web": "web_key",
+}
+
+
+def store_renditions(asset: Asset, renditions) -> None:
+    """Put renditions under the asset's generated keys (``assets/<uuid>/web.mp4``, …; the
+    asset's deletion removes its whole prefix), point the asset at them and note the size of
+    the one that is its "web size" download."""
+    storage = get_storage()
+    sizes = {}
+    for rendition in renditions:
+        key = asset_key(asset, rendition.path.name)
+        storage.put(key, rendition.path, rendition.content_type)
+        setattr(asset, RENDITION_KEYS[rendition.name], key)
+        sizes[key] = rendition.path.stat().st_size
+    web = asset.web_file
+    if web and web[0] in sizes:
+        asset.web_size_bytes = sizes[web[0]]
+
+
+def record_web_rendition(done: Asset) -> None:
+    """Write the web rendition stored for ``done`` (a detached copy) onto the asset's row; if
+    the asset was deleted meanwhile, remove the object instead of leaving it orphaned."""
+    asset = db.session.get(Asset, done.id)
+    if asset is None:
+        db.session.rollback()
+        get_storage().delete(done.web_key)
+        return
+    asset.web_key, asset.web_size_bytes = done.web_key, done.web_size_bytes
+    note_web_rendition_problem(asset, None)  # commits
+
+
+def note_web_rendition_problem(asset: Asset | None, code: str | None, detail: str = "") -> None:
+    """Why a processed asset still has no web rendition (for staff and logs), or clear it.
+    Nothing else changes: the asset keeps its status and its original."""
+    if asset is None:
+        return  # deleted meanwhile; the cleanup removes whatever was stored for it
+    info = {k: v for k, v in (asset.media_info or {}).items() if k != "web_rendition_problem"}
+    if code:
+        info["web_rendition_problem"] = {"code": code, "detail": detail[:2000]}
+    asset.media_info = info  # a new dict, so the JSON column sees the change
     db.session.commit()
 
 
@@ -204,18 +278,40 @@ def delete_asset(asset: Asset, actor) -> None:
     db.session.commit()
 
 
-def record_download(asset: Asset, user, variant: str) -> AssetDownload:
+class DownloadRefused(Exception):
+    """The asset is not published: nobody downloads it, not its owner nor staff, through the
+    page or the API (they review it through its previews instead)."""
+
+    message = _l("Only published assets can be downloaded.")
+
+
+def check_downloadable(asset: Asset) -> None:
+    """The one rule for who may take a file away: only approved assets leave the platform."""
+    if not asset.is_public:
+        raise DownloadRefused()
+
+
+def record_download(asset: Asset, user, variant: str, key: str) -> AssetDownload:
+    """Log and count a download of the object ``key``, only once the store has shown it can
+    serve it: when the store is down (StorageError) nothing is logged or counted."""
+    check_downloadable(asset)  # never logged nor counted, whichever door it came through
     download = AssetDownload(asset_id=asset.id, user_id=user.id, business_name=user.business_name, variant=variant)
-    db.session.add(download)
-    # Counted in the database, so concurrent downloads cannot lose an increment.
-    db.session.execute(update(Asset).where(Asset.id == asset.id).values(download_count=Asset.download_count + 1))
-    db.session.commit()
+    try:
+        if get_storage().head(key) is None:
+            raise ObjectNotFound(key)
+        db.session.add(download)
+        # Counted in the database, so concurrent downloads cannot lose an increment.
+        db.session.execute(update(Asset).where(Asset.id == asset.id).values(download_count=Asset.download_count + 1))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return download
 
 
 # Failures that another attempt could cure keep the original for `media reprocess`; a file
 # that is corrupt, a pixel bomb or unprocessable is removed from storage with its renditions.
-RETRYABLE_FAILURES = ("timeout", "internal")
+RETRYABLE_FAILURES = ("timeout", "internal", "interrupted")
 
 
 def mark_failed(asset: Asset, code: str, detail: str) -> None:
@@ -223,7 +319,8 @@ def mark_failed(asset: Asset, code: str, detail: str) -> None:
     asset.problem_code, asset.problem_context, asset.problem_detail = code, {}, detail[:4000]
     if code not in RETRYABLE_FAILURES:
         get_storage().delete_prefix(f"assets/{asset.uuid}/")
-        asset.thumb_key = asset.preview_key = asset.poster_key = None
+        asset.thumb_key = asset.preview_key = asset.poster_key = asset.web_key = None
+        asset.web_size_bytes = None
     db.session.commit()
 
 
@@ -234,6 +331,15 @@ def retryable(asset: Asset) -> bool:
 
 
 def reprocess(asset: Asset) -> None:
+    """Process a failed or stuck asset again; for processed video or audio without a web
+    rendition, make only that rendition (its status, and so its publication, stay as they are)."""
+    if asset.needs_web_rendition:
+        from .renditions import make_web_rendition  # the jobs import this module
+
+        asset_id = asset.id  # read before the commit expires it: reading it again would begin anew
+        db.session.commit()  # hold no transaction while the job (inline in tests) writes the row
+        make_web_rendition(asset_id)
+        return
     if not retryable(asset):
         raise ValueError(f"asset {asset.id} is {asset.status}; only processing or failed assets are reprocessed")
     asset.status = PROCESSING
@@ -249,5 +355,22 @@ def store_simple_upload(owner, filename: str, declared_type: str | None, stream,
     exactly as a multipart upload is verified."""
     asset = new_asset(owner, filename, declared_type, VERIFYING, details)
     db.session.commit()
-    get_storage().put(asset.storage_key, stream, declared_type or "application/octet-stream")
+    try:
+        get_storage().put(asset.storage_key, stream, declared_type or "application/octet-stream")
+    except StorageError:
+        discard_unstored(asset)
+        raise
     return verify_and_queue(asset)
+
+
+def discard_unstored(asset: Asset) -> None:
+    """The store failed (full, unreachable) while taking or checking a new file: remove the
+    asset, so nothing waits in ``verifying`` for ever, and what reached the store if it can
+    be removed now. Objects left behind belong to no asset and go in the next cleanup."""
+    db.session.rollback()
+    try:
+        get_storage().delete(asset.storage_key)
+    except StorageError as exc:
+        log.warning("asset %s: partial original left for cleanup: %s", asset.uuid, exc)
+    db.session.delete(asset)
+    db.session.commit()

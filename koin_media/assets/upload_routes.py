@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import roles_required
+from ..accounts.email_links import email_verified_required
 from ..api.helpers import form_from_json, json_body
 from ..errors import error_response
 from ..extensions import db
@@ -23,7 +24,8 @@ from . import bp, services
 from .forms import AssetDetailsForm, SimpleUploadForm
 from .models import REJECTED_FILE, MultipartUpload
 from .problems import describe
-from .verify import precheck
+from .quota import UploadRefused, part_allowance
+from .verify import kind_limit, precheck
 
 MAX_PART_NUMBER = 10_000
 
@@ -36,8 +38,12 @@ def owned_upload_or_404(upload_id: str) -> MultipartUpload:
     return upload
 
 
-def refused(code: str, context: dict | None = None, **extra):
-    return error_response(422, describe(code, **(context or {})), error="file_refused", reason=code, **extra)
+def refused(code: str, context: dict | None = None, status: int = 422, **extra):
+    return error_response(status, describe(code, **(context or {})), error="file_refused", reason=code, **extra)
+
+
+def refused_upload(error: UploadRefused):
+    return refused(error.refusal.code, error.refusal.context, error.refusal.status)
 
 
 def _metadata(body: dict) -> dict:
@@ -63,6 +69,7 @@ def _size(metadata: dict) -> int | None:
 
 @bp.post("/uploads/s3/multipart")
 @roles_required(CREATOR)
+@email_verified_required
 def create_multipart():
     body = json_body()
     filename = str(body.get("filename") or "").strip()
@@ -70,13 +77,27 @@ def create_multipart():
         return error_response(422, _("The file has no name."), errors={"filename": [_("The file has no name.")]})
     metadata = _metadata(body)
     size = _size(metadata)
-    verdict = precheck(current_user.id, filename, size)
+    if size is None or size < 0:
+        # Every byte limit (part plan, kind, quota) is counted from the declared size.
+        message = _("Send the file's size in bytes (metadata.size).")
+        return error_response(422, message, errors={"size": [message]})
+    verdict = precheck(filename)
     if not verdict.ok:
         return refused(verdict.code, verdict.context)
     fingerprint = services.fingerprint_of(filename, size, metadata.get("lastModified"))
-    upload, resumed = services.start_upload(
-        current_user, filename, str(body.get("type") or "") or None, details_from(metadata), fingerprint
-    )
+    try:
+        upload, resumed = services.start_upload(
+            current_user,
+            filename,
+            str(body.get("type") or "") or None,
+            details_from(metadata),
+            fingerprint,
+            size,
+            kind_limit(filename),
+        )
+    except UploadRefused as refusal:
+        db.session.rollback()
+        return refused_upload(refusal)
     return jsonify(key=upload.key, uploadId=upload.upload_id, resumed=resumed, asset_id=upload.asset_id)
 
 
@@ -86,8 +107,16 @@ def sign_part(upload_id, part_number):
     upload = owned_upload_or_404(upload_id)
     if not 1 <= part_number <= MAX_PART_NUMBER:
         return error_response(400, _("Part numbers go from 1 to %(max)d.", max=MAX_PART_NUMBER))
-    url, expires = get_storage().sign_part(upload.key, upload.upload_id, part_number)
-    return jsonify(url=url, expires=expires)
+    if upload.asset is None:
+        abort(404)
+    try:
+        size = part_allowance(upload.asset, part_number, kind_limit(upload.asset.original_filename))
+    except UploadRefused as refusal:
+        return refused_upload(refusal)
+    # A down store is a 503 with a message here, not a network error at the bucket that CORS hides.
+    get_storage().check_upload(upload.key, upload.upload_id)
+    url, expires = get_storage().sign_part(upload.key, upload.upload_id, part_number, size=size)
+    return jsonify(url=url, expires=expires, size=size)
 
 
 @bp.get("/uploads/s3/multipart/<upload_id>")
@@ -161,6 +190,7 @@ def upload_page():
 
 @bp.post("/upload")
 @roles_required(CREATOR)
+@email_verified_required
 def upload_simple():
     """The no-JavaScript path: Werkzeug spools the file to disk as it arrives, and it is
     copied to storage in chunks, so memory stays flat."""
@@ -169,7 +199,7 @@ def upload_simple():
         return render_template("assets/upload.html", form=form, storage=get_storage()), 422
     file = form.file.data
     filename = file.filename or "upload"
-    verdict = precheck(current_user.id, filename, None)
+    verdict = precheck(filename)
     if not verdict.ok:
         form.file.errors.append(describe(verdict.code, **verdict.context))
         return render_template("assets/upload.html", form=form, storage=get_storage()), 422

@@ -11,16 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from flask import current_app
-from sqlalchemy import func, select
 
-from ..extensions import db
 from ..media import sniff
 from ..storage import get_storage
-from .models import APPROVED, ARCHIVED, DRAFT, PENDING_REVIEW, PROCESSING, Asset
-
-# States whose files count towards a creator's quota.
-_HOLDING_STATES = (PROCESSING, DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED)
-
+from .models import Asset
+from .quota import size_refusal
 
 # A first guess from the name only, to refuse early; the bytes decide at complete. Some
 # extensions fit several kinds (.mp4 is video, or audio-only): the most generous limit applies.
@@ -40,18 +35,10 @@ class Verdict:
     size: int | None = None
 
 
-def used_quota(owner_id: int, excluding: int | None = None) -> int:
-    statement = select(func.coalesce(func.sum(Asset.size_bytes), 0)).where(
-        Asset.owner_id == owner_id, Asset.status.in_(_HOLDING_STATES)
-    )
-    if excluding is not None:
-        statement = statement.where(Asset.id != excluding)
-    return int(db.session.scalar(statement))
-
-
 def inspect_object(asset: Asset) -> Verdict:
     """Decide whether the stored original of ``asset`` may go on to processing."""
     storage = get_storage()
+    declared = asset.size_bytes  # what a multipart upload declared; None for a plain upload
     info = storage.head(asset.storage_key)
     if info is None:
         return Verdict(False, "missing")
@@ -66,30 +53,32 @@ def inspect_object(asset: Asset) -> Verdict:
         return Verdict(False, "extension_mismatch", {"ext": extension or "?", "label": found.label}, size=info.size)
     if not sniff.declared_type_matches(asset.declared_type, found):
         return Verdict(False, "type_mismatch", {"declared": asset.declared_type, "label": found.label}, size=info.size)
-    limit = current_app.config["MAX_BYTES"][found.kind]
-    if info.size > limit:
-        return Verdict(False, "too_large", {"size": info.size, "limit": limit}, size=info.size)
-    quota = current_app.config["CREATOR_QUOTA_BYTES"]
-    if used_quota(asset.owner_id, excluding=asset.id) + info.size > quota:
-        return Verdict(False, "over_quota", {"quota": quota}, size=info.size)
+    refusal = size_refusal(asset.owner_id, info.size, current_app.config["MAX_BYTES"][found.kind], excluding=asset.id)
+    if refusal is not None:
+        return Verdict(False, refusal.code, refusal.context, size=info.size)
+    # The parts were bounded when signed; a store that does not enforce a signed length is
+    # still held to the size the upload declared (and reserved in the quota).
+    if declared is not None and info.size > declared:
+        return Verdict(False, "beyond_declared", {"size": declared}, size=info.size)
     return Verdict(True, kind=found.kind, mime=found.mime, size=info.size)
 
 
-def precheck(owner_id: int, filename: str, size: int | None) -> Verdict:
-    """Refuse early, before any byte is sent, what the declared name and size already rule out.
+def precheck(filename: str) -> Verdict:
+    """Refuse early, before any byte is sent, what the name already rules out.
 
-    The real decision is still taken at complete from the stored bytes.
+    The declared size is held to the kind's limit and the quota when a new upload is admitted
+    (quota.admit_new_upload); the real decision is still taken at complete from the stored bytes.
     """
     extension = PurePosixPath(filename or "").suffix.lstrip(".").lower()
     kinds = KINDS_BY_EXTENSION.get(extension)
     if not kinds:
         code = "svg" if extension == "svg" else "unknown"
         return Verdict(False, code)
-    if size is not None:
-        limit = max(current_app.config["MAX_BYTES"][kind] for kind in kinds)
-        if size > limit:
-            return Verdict(False, "too_large", {"size": size, "limit": limit})
-        quota = current_app.config["CREATOR_QUOTA_BYTES"]
-        if used_quota(owner_id) + size > quota:
-            return Verdict(False, "over_quota", {"quota": quota})
     return Verdict(True)
+
+
+def kind_limit(filename: str) -> int:
+    """The size limit a file of this name may have: the most generous of the kinds it may be."""
+    extension = PurePosixPath(filename or "").suffix.lstrip(".").lower()
+    kinds = KINDS_BY_EXTENSION.get(extension) or set(current_app.config["MAX_BYTES"])
+    return max(current_app.config["MAX_BYTES"][kind] for kind in kinds)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
@@ -8,7 +9,8 @@ from sqlalchemy import text
 
 from ..accounts import services as accounts
 from ..extensions import db
-from ..jobs import queue_status
+from ..jobs import queue_status, worker_status
+from ..localdisk import disk_status
 from ..storage import check_storage
 from . import bp
 
@@ -19,8 +21,9 @@ def index():
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only redirect to paths on this site, never to another host."""
-    if target:
+    """Only redirect to paths on this site, never to another host. Control characters (CR/LF
+    would split the Location header, a 500) and invisible format characters are refused."""
+    if target and not any(unicodedata.category(char)[0] in "CZ" and char != " " for char in target):
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
         if local and "\\" not in target:  # browsers read "/\\host" as another host
@@ -44,7 +47,13 @@ def _check_database() -> dict:
     return {"ok": True, "backend": db.engine.dialect.name}
 
 
-HEALTH_CHECKS = {"database": _check_database, "queue": queue_status, "storage": check_storage}
+HEALTH_CHECKS = {
+    "database": _check_database,
+    "queue": queue_status,
+    "worker": worker_status,
+    "storage": check_storage,
+    "disk": disk_status,
+}
 
 
 @bp.get("/healthz")

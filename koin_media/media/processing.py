@@ -1,9 +1,12 @@
 """Metadata and renditions of an uploaded original, run in a background job on a local copy.
 
-Every rendition is a progressive JPEG of re-encoded pixels only: no EXIF, GPS, XMP, ICC
-profile or comment from the original ever reaches the public. Output is deterministic, so a
-retried job writes byte-identical files. Failures are ``ProcessingFailed`` with a code the app
-translates for the creator and an English detail for logs and staff.
+Every picture rendition is a progressive JPEG of re-encoded pixels only: no EXIF, GPS, XMP, ICC
+profile or comment from the original ever reaches the public. Video and audio also get a web
+rendition (H.264/AAC MP4 of at most 720p, or an AAC M4A), re-encoded without the container's
+metadata (phones put the recording place there): the player streams it, so the original only
+leaves the store through the licensed download. Output is deterministic, so a retried job
+writes byte-identical files. Failures are ``ProcessingFailed`` with a code the app translates
+for the creator and an English detail for logs and staff.
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ COVER_SIZE = (1280, 720)  # waveform drawing
 JPEG_QUALITY = 82
 BLACK_LUMA = 16.0  # mean luminance (0-255) below which a candidate poster counts as black
 _WAVE_SAMPLES = 4_000_000  # decoded PCM is capped near this many samples (8 MB), whatever the duration
+# Web renditions, sized for phones on mobile data: 720p (the short side; 1280 on the long one),
+# never enlarged, at most 30 frames/s, quality-targeted but capped in bitrate.
+WEB_LONG_SIDE, WEB_SHORT_SIDE = 1280, 720
+WEB_MAX_FPS = 30
+WEB_VIDEO_CRF = 23
+WEB_VIDEO_MAXRATE_KBPS = 2000
+WEB_AUDIO_KBPS = {1: 96, 2: 128}  # per channel count; more channels are mixed down to stereo
+WEB_PRESET = "veryfast"  # bounded encoding time on a small worker, small quality cost
 
 # ffmpeg demuxer per sniffed type: ffmpeg must not guess the format of an untrusted file
 # (its probing also knows playlists and other formats that reference further files).
@@ -62,11 +73,11 @@ class ProcessingFailed(Exception):
 
 @dataclass
 class Rendition:
-    name: str  # "thumb", "preview", "poster" (video) or "cover" (audio)
+    name: str  # "thumb", "preview", "poster" (video), "cover" (audio) or "web" (video, audio)
     path: Path
     content_type: str
-    width: int
-    height: int
+    width: int | None  # None for the audio web rendition
+    height: int | None
 
 
 @dataclass
@@ -87,6 +98,8 @@ class _Job:
     workdir: Path
     max_pixels: int
     deadline: float
+    transcode_timeout: float = 1800  # the web rendition's own budget: it grows with the duration
+    threads: int = 2
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -96,17 +109,45 @@ class _Job:
 
 
 def process(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels: int = 150_000_000,
-            timeout: int = 300) -> ProcessResult:  # fmt: skip
+            timeout: int = 300, transcode_timeout: int = 1800, threads: int = 2) -> ProcessResult:  # fmt: skip
     """Probe ``path`` (a local copy of the original, already sniffed as ``mime``) and write its
-    renditions into ``workdir`` as ``<name>.jpg``, replacing any from an earlier attempt."""
+    renditions into ``workdir`` as ``<name>.jpg`` (and ``web.mp4`` / ``web.m4a``), replacing
+    any from an earlier attempt. ``timeout`` bounds probing and pictures, ``transcode_timeout``
+    the web rendition, ``threads`` the threads ffmpeg may use for it."""
+    job = _job(path, kind, mime, workdir, max_pixels=max_pixels, timeout=timeout,
+               transcode_timeout=transcode_timeout, threads=threads)  # fmt: skip
+    handler = {"image": _process_image, "video": _process_video, "audio": _process_audio, "document": _process_pdf}
+    return handler[kind](job)
+
+
+def web_rendition(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels: int = 150_000_000,
+                  timeout: int = 300, transcode_timeout: int = 1800, threads: int = 2) -> Rendition:  # fmt: skip
+    """Only the web rendition of a video or audio original: for assets processed before web
+    renditions existed, without touching their pictures or metadata."""
+    if kind not in ("video", "audio"):
+        raise ProcessingFailed("unsupported", f"no web rendition for {kind!r}")
+    job = _job(path, kind, mime, workdir, max_pixels=max_pixels, timeout=timeout,
+               transcode_timeout=transcode_timeout, threads=threads)  # fmt: skip
+    general, videos, audios = _probe(job)
+    if kind == "video":
+        if not videos:
+            raise _no_tracks(general, "video")
+        _display_size(job, videos[0])  # the pixel limit, as for the first processing
+        return _web_video(job, audios[0] if audios else None)
+    if not audios:
+        raise _no_tracks(general, "audio")
+    return _web_audio(job, audios[0])
+
+
+def _job(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels: int, timeout: float,
+         transcode_timeout: float, threads: int) -> _Job:  # fmt: skip
     sniffed = FORMATS.get(mime)
     if sniffed is None or sniffed.kind != kind:
         raise ProcessingFailed("unsupported", f"no processing for {kind!r} / {mime!r}")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    job = _Job(Path(path).resolve(), mime, workdir, max_pixels, time.monotonic() + timeout)
-    handler = {"image": _process_image, "video": _process_video, "audio": _process_audio, "document": _process_pdf}
-    return handler[kind](job)
+    return _Job(Path(path).resolve(), mime, workdir, max_pixels, time.monotonic() + timeout,
+                transcode_timeout, max(1, threads))  # fmt: skip
 
 
 # --- pictures (shared by every kind) ----------------------------------------------------------
@@ -209,14 +250,19 @@ def _process_image(job: _Job) -> ProcessResult:
 # --- ffmpeg and mediainfo --------------------------------------------------------------------
 
 
-def _ffmpeg(job: _Job, output_args: list[str], input_args: tuple[str, ...] = ()) -> tuple[int, bytes, str]:
-    """Run ffmpeg on the job's file; stdout is the product. No shell, no stdin, only local
-    files may be opened, the demuxer is forced, and the remaining time budget is the timeout."""
+def _ffmpeg(job: _Job, output_args: list[str], input_args: tuple[str, ...] = (), output: str = "-",
+            timeout: float | None = None) -> tuple[int, bytes, str]:  # fmt: skip
+    """Run ffmpeg on the job's file; stdout is the product unless ``output`` names a file. No
+    shell, no stdin, only local files may be opened, the demuxer is forced, and the timeout is
+    the remaining time budget unless given."""
     args = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error",
             "-protocol_whitelist", "file", *input_args, "-f", _DEMUXERS[job.mime],
-            "-i", f"file:{job.path}", *output_args, "-"]  # fmt: skip
+            "-i", f"file:{job.path}", *output_args, output]  # fmt: skip
     try:
-        done = subprocess.run(args, capture_output=True, timeout=job.remaining(), check=False)  # noqa: S603
+        # On timeout subprocess.run kills ffmpeg (SIGKILL) before raising.
+        done = subprocess.run(  # noqa: S603
+            args, capture_output=True, timeout=job.remaining() if timeout is None else timeout, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise ProcessingFailed("timeout", f"ffmpeg did not finish: {' '.join(args[1:])}") from exc
     return done.returncode, done.stdout, done.stderr.decode("utf-8", "replace")[-2000:]
@@ -309,14 +355,38 @@ def _process_video(job: _Job) -> ProcessResult:
     if not videos:
         raise _no_tracks(general, "video")
     video, audio = videos[0], (audios[0] if audios else None)
+    width, height, rotation = _display_size(job, video)
+    duration = _duration(general, video)
+    offset, poster = _pick_poster(job, duration)
+    renditions = [_save_jpeg(poster, "poster", POSTER_SIDE, job.workdir), *_thumb_and_preview(poster, job.workdir)]
+    renditions.append(_web_video(job, audio))
+    info = {
+        "format": general.get("format"),
+        "bitrate": int(_num(general.get("overall_bit_rate")) or 0) or None,
+        "frame_rate": _num(video.get("frame_rate")),
+        "rotation": rotation,
+        "poster_seconds": offset,
+    }
+    if audio:
+        info.update(_audio_info(audio))
+    return ProcessResult(width or poster.width, height or poster.height, duration, _codec(video), _codec(audio),
+                         info, renditions)  # fmt: skip
+
+
+def _display_size(job: _Job, video: dict) -> tuple[int, int, int]:
+    """Width and height as the viewer sees them (0 when unknown), and the rotation; frames
+    over the pixel limit are refused before anything is decoded."""
     width, height = int(_num(video.get("width")) or 0), int(_num(video.get("height")) or 0)
     if width * height > job.max_pixels:
         raise ProcessingFailed("too_many_pixels", f"video frames of {width}x{height}")
     rotation = int(_num(video.get("rotation")) or 0) % 360
     if rotation in (90, 270):
         width, height = height, width  # what the viewer sees
-    duration = _duration(general, video)
+    return width, height, rotation
 
+
+def _pick_poster(job: _Job, duration: float | None) -> tuple[float, Image.Image]:
+    """The first bright enough frame among the candidate offsets, else the brightest one."""
     best: tuple[float, float, Image.Image] | None = None
     for offset in _poster_offsets(duration) + [0.0]:
         try:
@@ -335,18 +405,75 @@ def _process_video(job: _Job) -> ProcessResult:
     if best is None:
         raise ProcessingFailed("corrupt", "ffmpeg decoded no video frame")
     _, offset, poster = best
-    renditions = [_save_jpeg(poster, "poster", POSTER_SIDE, job.workdir), *_thumb_and_preview(poster, job.workdir)]
-    info = {
-        "format": general.get("format"),
-        "bitrate": int(_num(general.get("overall_bit_rate")) or 0) or None,
-        "frame_rate": _num(video.get("frame_rate")),
-        "rotation": rotation,
-        "poster_seconds": offset,
-    }
-    if audio:
-        info.update(_audio_info(audio))
-    return ProcessResult(width or poster.width, height or poster.height, duration, _codec(video), _codec(audio),
-                         info, renditions)  # fmt: skip
+    return offset, poster
+
+
+# --- web renditions (video and audio) ----------------------------------------------------------
+
+# Square pixels first (as for the poster), then fit inside 1280x720 (720x1280 when portrait)
+# without enlarging, even dimensions (H.264 in 4:2:0), and 8-bit 4:2:0 that every phone plays.
+# ffmpeg has already applied the rotation, so iw/ih are what the viewer sees.
+_WEB_VIDEO_FILTER = (
+    "scale=trunc(iw*sar/2)*2:ih,setsar=1,"
+    f"scale=w='min(iw,if(gte(iw,ih),{WEB_LONG_SIDE},{WEB_SHORT_SIDE}))'"
+    f":h='min(ih,if(gte(iw,ih),{WEB_SHORT_SIDE},{WEB_LONG_SIDE}))'"
+    ":force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p"
+)
+
+
+def _web_audio_args(audio: dict) -> list[str]:
+    channels = min(int(_num(audio.get("channel_s")) or 2), 2)
+    return ["-c:a", "aac", "-b:a", f"{WEB_AUDIO_KBPS[channels]}k", "-ac", str(channels)]
+
+
+def _web_video(job: _Job, audio: dict | None) -> Rendition:
+    """H.264/AAC MP4 of at most 720p with the moov atom in front, so playback starts at once."""
+    args = ["-map", "0:v:0", "-vf", _WEB_VIDEO_FILTER, "-fpsmax", str(WEB_MAX_FPS),
+            "-c:v", "libx264", "-preset", WEB_PRESET, "-profile:v", "high", "-crf", str(WEB_VIDEO_CRF),
+            "-maxrate", f"{WEB_VIDEO_MAXRATE_KBPS}k", "-bufsize", f"{2 * WEB_VIDEO_MAXRATE_KBPS}k",
+            "-flags:v", "+bitexact"]  # fmt: skip
+    args += ["-map", "0:a:0", *_web_audio_args(audio), "-flags:a", "+bitexact"] if audio else ["-an"]
+    path = _transcode(job, "web.mp4", "mp4", args)
+    track = next((t.to_data() for t in MediaInfo.parse(path).tracks if t.track_type == "Video"), {})
+    return Rendition("web", path, "video/mp4", int(_num(track.get("width")) or 0), int(_num(track.get("height")) or 0))
+
+
+def _web_audio(job: _Job, audio: dict) -> Rendition:
+    """An AAC preview in M4A (moov in front): cover art, tags and other streams left out."""
+    args = ["-map", "0:a:0", "-vn", *_web_audio_args(audio), "-flags:a", "+bitexact"]
+    return Rendition("web", _transcode(job, "web.m4a", "ipod", args), "audio/mp4", None, None)
+
+
+def _transcode(job: _Job, filename: str, muxer: str, args: list[str]) -> Path:
+    """Encode into ``workdir/filename`` with bounded threads and time. Faststart rewrites the
+    file after encoding, so ffmpeg writes a real file (a pipe cannot seek), under a temporary
+    name: a crash never leaves a half-written rendition under the real one."""
+    target, partial = job.workdir / filename, job.workdir / f".{filename}.part"
+    threads = str(job.threads)
+    try:
+        rc, _, err = _ffmpeg(
+            job,
+            [*args, "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", "-threads", threads,
+             "-fflags", "+bitexact", "-movflags", "+faststart", "-f", muxer, "-y"],  # fmt: skip
+            ("-filter_threads", threads, "-threads", threads),
+            output=f"file:{partial}",
+            timeout=job.transcode_timeout,
+        )
+        if rc != 0:
+            raise _transcode_failure(rc, err)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _transcode_failure(rc: int, err: str) -> Exception:
+    # A killed ffmpeg (out of memory), a full disk or no memory is the worker's trouble, not the
+    # file's: an ordinary error, so the job is retried and the original kept. Anything else
+    # means the file cannot be re-encoded, as corrupt as one that cannot be decoded.
+    if rc < 0 or any(sign in err for sign in ("No space left", "Cannot allocate memory", "Out of memory")):
+        return OSError(f"ffmpeg could not make the web rendition (exit {rc}): {err.strip()}")
+    return ProcessingFailed("corrupt", f"ffmpeg cannot re-encode the file: {err.strip()}")
 
 
 # --- audio ---------------------------------------------------------------------------------
@@ -413,6 +540,7 @@ def _process_audio(job: _Job) -> ProcessResult:
         duration = duration or decoded_seconds  # raw ADTS has no duration in any header
     renditions = [_save_jpeg(cover, "cover", PREVIEW_SIDE, job.workdir), _save_jpeg(cover, "thumb", THUMB_SIDE,
                                                                                    job.workdir)]  # fmt: skip
+    renditions.append(_web_audio(job, audio))
     info = {"format": general.get("format"), "bitrate": int(_num(general.get("overall_bit_rate")) or 0) or None,
             **_audio_info(audio), "cover": source}  # fmt: skip
     return ProcessResult(None, None, duration, None, _codec(audio), info, renditions)

@@ -8,25 +8,34 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app
 
+from ..errors import storage_fault
 from .base import (
     InvalidPart,
+    NotSupported,
     ObjectInfo,
     ObjectNotFound,
     PartInfo,
     PendingUpload,
+    StepReport,
     Storage,
     StorageError,
+    StorageFull,
+    StorageUnavailable,
     UploadNotFound,
 )
 
 __all__ = [
     "InvalidPart",
+    "NotSupported",
     "ObjectInfo",
     "ObjectNotFound",
     "PartInfo",
     "PendingUpload",
+    "StepReport",
     "Storage",
     "StorageError",
+    "StorageFull",
+    "StorageUnavailable",
     "UploadNotFound",
     "bp",
     "build_storage",
@@ -69,6 +78,7 @@ def build_storage(config) -> Storage:
 def init_app(app: Flask) -> None:
     storage = build_storage(app.config)
     app.extensions[EXTENSION_KEY] = storage
+    app.register_error_handler(StorageError, storage_fault)  # 503/507/502 instead of a 500
     if storage.direct_upload:
         # The browser PUTs parts to the bucket and shows presigned images, video and audio.
         extra = dict(app.config.get("CSP_EXTRA_SOURCES", {}))

@@ -7,6 +7,8 @@ quotes HTTP puts around them; both forms are accepted as input.
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
 import tempfile
 import unicodedata
@@ -47,19 +49,74 @@ class PendingUpload:
 
 
 class StorageError(Exception):
-    pass
+    # The answer a request gets when this escapes its route (koin_media.errors.storage_fault):
+    # 502 for the store refusing something it should have done.
+    http_status = 502
 
 
 class ObjectNotFound(StorageError):
-    pass
+    http_status = 404
 
 
 class UploadNotFound(StorageError):
-    pass
+    http_status = 404
 
 
 class InvalidPart(StorageError):
     """A part list that cannot be completed: missing part, wrong ETag, order, part too small."""
+
+
+class StorageUnavailable(StorageError):
+    """The store cannot be reached or answers with a failure of its own: try again later."""
+
+    http_status = 503
+
+
+class StorageFull(StorageError):
+    """The store has no room left (a full disk, a quota): nothing more can be written."""
+
+    http_status = 507
+
+
+class NotSupported(StorageError):
+    """The store does not offer this call (some S3-compatible servers lack lifecycle rules,
+    listing uploads or listing parts)."""
+
+
+# Errors of the local file system that mean the disk itself is in trouble, not a missing file.
+FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+MISSING_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
+
+
+def translate_os_errors(method):
+    """Turn a file-system failure of a local storage method into StorageFull (no space) or
+    StorageUnavailable (read-only, I/O error, gone); missing files keep their own meaning."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno in FULL_ERRNOS:
+                raise StorageFull(f"{method.__name__}: {exc.strerror}") from exc
+            if exc.errno in MISSING_ERRNOS:
+                raise
+            raise StorageUnavailable(f"{method.__name__}: {exc.strerror or exc.__class__.__name__}") from exc
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one step of ``storage init`` or ``storage cleanup`` did, for the operator."""
+
+    step: str
+    message: str  # a whole sentence, naming the step
+    outcome: str = "done"  # "done", "unsupported" (a warning, the run goes on) or "failed"
+
+    def __str__(self) -> str:
+        prefix = {"unsupported": "warning: ", "failed": "FAILED: "}.get(self.outcome, "")
+        return f"{prefix}{self.message}"
 
 
 def check_key(key: str) -> str:
@@ -116,8 +173,25 @@ def check_part_list(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return checked
 
 
+# Characters a file name must not carry: controls (Cc), format characters (Cf: the bidi
+# embeddings, overrides and isolates U+202A-E and U+2066-9, the marks U+200E/F and U+061C,
+# zero-width characters) that make "gpj.exe" look like "exe.jpg", line and paragraph
+# separators (Zl, Zp: U+2028/9), surrogates and private-use characters.
+_UNSAFE_IN_FILENAMES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def safe_filename(filename: str | None) -> str:
+    """A download's file name as people will see it, on every backend (the local
+    Content-Disposition and S3's ResponseContentDisposition both come from here): NFC, the
+    characters above replaced by spaces, blanks collapsed; empty when nothing is left."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = "".join(" " if unicodedata.category(char) in _UNSAFE_IN_FILENAMES else char for char in name)
+    return " ".join(name.split())
+
+
 def content_disposition(disposition: str, filename: str | None) -> str:
     """RFC 6266: an ASCII ``filename`` for old clients and ``filename*`` with the real name."""
+    filename = safe_filename(filename)
     if not filename:
         return disposition
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
@@ -139,10 +213,17 @@ class Storage(ABC):
     def create_multipart(self, key: str, content_type: str) -> str: ...
 
     @abstractmethod
-    def sign_part(self, key: str, upload_id: str, part_number: int) -> tuple[str, int]: ...
+    def sign_part(self, key: str, upload_id: str, part_number: int, *, size: int) -> tuple[str, int]:
+        """A URL that takes part ``part_number`` of ``size`` bytes and no more (S3: a signed
+        Content-Length; local: a signed maximum the app enforces), and its lifetime."""
 
     @abstractmethod
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]: ...
+
+    @abstractmethod
+    def check_upload(self, key: str, upload_id: str) -> None:
+        """Raise UploadNotFound if the upload is gone, StorageUnavailable if the store is down:
+        a part URL is handed out only when the part can be stored."""
 
     @abstractmethod
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo: ...
@@ -197,7 +278,7 @@ class Storage(ABC):
     def inline_url(self, key: str, content_type: str | None = None, expires_in: int | None = None) -> str: ...
 
     @abstractmethod
-    def ensure_ready(self, cors_origins: list[str]) -> list[str]: ...
+    def ensure_ready(self, cors_origins: list[str]) -> list[StepReport]: ...
 
     @abstractmethod
     def check(self) -> dict: ...

@@ -32,6 +32,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
+from ..localdisk import lock_in_use
 from .base import (
     MAX_PART_SIZE,
     MIN_PART_SIZE,
@@ -40,6 +41,7 @@ from .base import (
     ObjectNotFound,
     PartInfo,
     PendingUpload,
+    StepReport,
     Storage,
     StorageError,
     UploadNotFound,
@@ -47,6 +49,7 @@ from .base import (
     check_part_list,
     check_part_number,
     check_prefix,
+    translate_os_errors,
 )
 
 CHUNK = 1 << 20
@@ -104,7 +107,9 @@ class LocalStorage(Storage):
     def _temp_file(self) -> tuple[int, str]:
         # Same file system as the targets, so os.replace is an atomic rename.
         self.tmp.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(dir=self.tmp, prefix="w-")
+        fd, path = tempfile.mkstemp(dir=self.tmp, prefix="w-")
+        lock_in_use(fd)  # while the writer lives; the cleanup sweeps only unlocked leftovers
+        return fd, path
 
     def _upload(self, key: str, upload_id: str) -> tuple[Path, dict]:
         check_key(key)
@@ -119,6 +124,7 @@ class LocalStorage(Storage):
 
     # --- multipart -------------------------------------------------------------------------
 
+    @translate_os_errors
     def create_multipart(self, key: str, content_type: str) -> str:
         check_key(key)
         upload_id = secrets.token_urlsafe(24)
@@ -129,37 +135,52 @@ class LocalStorage(Storage):
         (folder / "upload.json").write_text(json.dumps(info))
         return upload_id
 
-    def part_signature(self, upload_id: str, key: str, part_number: int, expires: int) -> str:
-        message = f"{upload_id}/{part_number}/{expires}/{key}"
+    def part_signature(self, upload_id: str, key: str, part_number: int, expires: int, max_bytes: int) -> str:
+        message = f"{upload_id}/{part_number}/{expires}/{max_bytes}/{key}"
         return self._part_signer.get_signature(message).decode("ascii")
 
-    def verify_part_url(self, upload_id: str, key: str, part_number: int, expires: str, signature: str) -> bool:
-        if not expires.isdigit() or int(expires) <= time.time():
-            return False
-        message = f"{upload_id}/{part_number}/{int(expires)}/{key}"
-        return self._part_signer.verify_signature(message, signature.encode("ascii", "replace"))
+    def verify_part_url(
+        self, upload_id: str, key: str, part_number: int, expires: str, max_bytes: str, signature: str
+    ) -> int | None:
+        """The most bytes the signed part URL accepts, or None when it was altered or has expired."""
+        if not expires.isdigit() or int(expires) <= time.time() or not max_bytes.isdigit():
+            return None
+        message = f"{upload_id}/{part_number}/{int(expires)}/{int(max_bytes)}/{key}"
+        if not self._part_signer.verify_signature(message, signature.encode("ascii", "replace")):
+            return None
+        return int(max_bytes)
 
-    def sign_part(self, key: str, upload_id: str, part_number: int) -> tuple[str, int]:
+    def sign_part(self, key: str, upload_id: str, part_number: int, *, size: int) -> tuple[str, int]:
         check_key(key)
         check_part_number(part_number)
+        if not 0 <= size <= MAX_PART_SIZE:
+            raise ValueError(f"part size must be between 0 and {MAX_PART_SIZE}")
         self._upload_dir(upload_id)
         expires = int(time.time()) + self.upload_ttl
-        query = {"key": key, "expires": expires, "signature": self.part_signature(upload_id, key, part_number, expires)}
+        signature = self.part_signature(upload_id, key, part_number, expires, size)
+        query = {"key": key, "expires": expires, "max_bytes": size, "signature": signature}
         url = self._external_url("storage.upload_part", upload_id=upload_id, part_number=part_number)
         return f"{url}?{urlencode(query)}", self.upload_ttl
 
-    def write_part(self, key: str, upload_id: str, part_number: int, stream: BinaryIO) -> str:
-        """Store one part from ``stream``; returns its MD5 (the S3 part ETag)."""
+    @translate_os_errors
+    def write_part(
+        self, key: str, upload_id: str, part_number: int, stream: BinaryIO, max_bytes: int = MAX_PART_SIZE
+    ) -> str:
+        """Store one part from ``stream``; returns its MD5 (the S3 part ETag).
+
+        Raises PartTooLarge as soon as a byte beyond ``max_bytes`` arrives; nothing is kept."""
         check_part_number(part_number)
         folder, _info = self._upload(key, upload_id)
+        limit = min(max_bytes, MAX_PART_SIZE)
         md5, size = hashlib.md5(usedforsecurity=False), 0
         fd, tmp = self._temp_file()
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
+                # Never ask for more than one byte past the limit: that byte is enough to refuse.
+                while chunk := stream.read(min(CHUNK, limit - size + 1)):
                     size += len(chunk)
-                    if size > MAX_PART_SIZE:
-                        raise PartTooLarge(f"part {part_number} is larger than {MAX_PART_SIZE} bytes")
+                    if size > limit:
+                        raise PartTooLarge(f"part {part_number} is larger than {limit} bytes")
                     md5.update(chunk)
                     out.write(chunk)
             etag = md5.hexdigest()
@@ -196,11 +217,17 @@ class LocalStorage(Storage):
                 newest[number] = (mtime, path)
         return {number: path for number, (_mtime, path) in newest.items()}
 
+    @translate_os_errors
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         folder, _info = self._upload(key, upload_id)
         files = sorted(self._part_files(folder).items())
         return [PartInfo(number, path.name.split(".")[1], path.stat().st_size) for number, path in files]
 
+    @translate_os_errors
+    def check_upload(self, key: str, upload_id: str) -> None:
+        self._upload(key, upload_id)
+
+    @translate_os_errors
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
         folder, info = self._upload(key, upload_id)
         checked = check_part_list(parts)
@@ -228,6 +255,7 @@ class LocalStorage(Storage):
                 while chunk := part.read(CHUNK):
                     yield chunk
 
+    @translate_os_errors
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:
             folder, _info = self._upload(key, upload_id)
@@ -235,6 +263,7 @@ class LocalStorage(Storage):
             return
         shutil.rmtree(folder, ignore_errors=True)
 
+    @translate_os_errors
     def list_multipart_uploads(self, prefix: str = "") -> list[PendingUpload]:
         check_prefix(prefix)
         if not self.multipart.is_dir():
@@ -282,10 +311,15 @@ class LocalStorage(Storage):
         meta_path = self._meta_path(key)
         meta_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = self._temp_file()
-        with os.fdopen(fd, "w") as out:
-            json.dump(meta, out)
-        os.replace(tmp, meta_path)
+        try:
+            with os.fdopen(fd, "w") as out:
+                json.dump(meta, out)
+            os.replace(tmp, meta_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)  # a full disk must not also leak temp files
+            raise
 
+    @translate_os_errors
     def head(self, key: str) -> ObjectInfo | None:
         try:
             stat = self.object_path(key).stat()
@@ -305,6 +339,7 @@ class LocalStorage(Storage):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ObjectNotFound(key) from None
 
+    @translate_os_errors
     def read_range(self, key: str, start: int, length: int) -> bytes:
         if start < 0 or length < 0:
             raise ValueError("start and length must not be negative")
@@ -312,6 +347,7 @@ class LocalStorage(Storage):
             handle.seek(start)
             return handle.read(length)
 
+    @translate_os_errors
     def iter_chunks(self, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
         handle = self._open(key)  # now, so a missing object fails at the call, not mid-stream
 
@@ -322,6 +358,7 @@ class LocalStorage(Storage):
 
         return chunks()
 
+    @translate_os_errors
     def put(self, key: str, data: bytes | BinaryIO | Path, content_type: str) -> None:
         check_key(key)
         if isinstance(data, bytes | bytearray | memoryview):
@@ -332,6 +369,7 @@ class LocalStorage(Storage):
         else:
             self._write_object(key, content_type, None, iter(lambda: data.read(CHUNK), b""))
 
+    @translate_os_errors
     def delete(self, key: str) -> None:
         path = self.object_path(key)
         path.unlink(missing_ok=True)
@@ -345,6 +383,7 @@ class LocalStorage(Storage):
                 break
             parent = parent.parent
 
+    @translate_os_errors
     def delete_prefix(self, prefix: str) -> int:
         if not check_prefix(prefix):
             raise ValueError("refusing to delete every object: give a prefix")
@@ -402,13 +441,14 @@ class LocalStorage(Storage):
 
     # --- operations ------------------------------------------------------------------------
 
-    def ensure_ready(self, cors_origins: list[str]) -> list[str]:
+    @translate_os_errors
+    def ensure_ready(self, cors_origins: list[str]) -> list[StepReport]:
         lines = []
         for folder in (self.objects, self.meta, self.multipart, self.tmp):
             existed = folder.is_dir()
             folder.mkdir(parents=True, exist_ok=True)
-            lines.append(f"{'exists' if existed else 'created'}: {folder}")
-        lines.append("local storage: uploads and downloads go through the app, no CORS rule needed")
+            lines.append(StepReport("folder", f"{'exists' if existed else 'created'}: {folder}"))
+        lines.append(StepReport("cors", "local storage: uploads and downloads go through the app, no CORS rule needed"))
         return lines
 
     def check(self) -> dict:

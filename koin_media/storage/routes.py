@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from flask import abort, make_response, request, send_file
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import error_response
 from ..extensions import csrf
 from . import bp, get_storage
-from .base import MAX_PART_SIZE, UploadNotFound, content_disposition
+from .base import UploadNotFound, content_disposition
 from .local import LocalStorage, PartTooLarge
 
 BAD_SIGNATURE = _l("This link has expired or is not valid. Reload the page and try again.")
+PART_TOO_LARGE = _l("This part is larger than the file announced when the upload started.")
 INLINE_TYPES = ("image/", "video/", "audio/")
 NEVER_INLINE = {"image/svg+xml"}  # scripts inside would run with this site's rights
 # Served files are data, never a page of this site: no scripts, no forms, nothing fetched.
@@ -35,18 +37,24 @@ def upload_part(upload_id: str, part_number: int):
     storage = _local_storage()
     key = request.args.get("key", "")
     expires, signature = request.args.get("expires", ""), request.args.get("signature", "")
-    if not storage.verify_part_url(upload_id, key, part_number, expires, signature):
+    max_bytes = storage.verify_part_url(
+        upload_id, key, part_number, expires, request.args.get("max_bytes", ""), signature
+    )
+    if max_bytes is None:
         return error_response(403, BAD_SIGNATURE, error="bad_signature")
-    # Parts are far larger than forms; Werkzeug enforces this limit while the body streams in.
-    request.max_content_length = MAX_PART_SIZE
-    if request.content_length is not None and request.content_length > MAX_PART_SIZE:
-        return error_response(413)
+    # The signed URL carries the part's size from the declared file size (assets/quota.py):
+    # a larger Content-Length is refused unread, and a body without one (chunked) stops at the
+    # first byte too many, in write_part. Werkzeug's own limit is one byte higher: at exactly
+    # its limit it refuses the next read, even when that read would find the body's end.
+    request.max_content_length = max_bytes + 1
+    if request.content_length is not None and request.content_length > max_bytes:
+        return error_response(413, PART_TOO_LARGE, error="part_too_large")
     try:
-        etag = storage.write_part(key, upload_id, part_number, request.stream)
+        etag = storage.write_part(key, upload_id, part_number, request.stream, max_bytes=max_bytes)
     except UploadNotFound:
         return error_response(404, error="upload_not_found")
-    except PartTooLarge:
-        return error_response(413)
+    except (PartTooLarge, RequestEntityTooLarge):
+        return error_response(413, PART_TOO_LARGE, error="part_too_large")
     response = make_response("", 200)
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Access-Control-Expose-Headers"] = "ETag"

@@ -13,17 +13,31 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 
 from .base import (
     InvalidPart,
+    NotSupported,
     ObjectInfo,
     ObjectNotFound,
     PartInfo,
     PendingUpload,
+    StepReport,
     Storage,
     StorageError,
+    StorageFull,
+    StorageUnavailable,
     UploadNotFound,
     check_key,
     check_part_list,
@@ -37,6 +51,20 @@ CORS_RULE_ID = "koin-media-browser"
 LIFECYCLE_RULE_ID = "koin-media-abort-incomplete-uploads"
 INVALID_PART_CODES = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
 NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
+# What S3-compatible servers answer for a call they do not implement (s3rver, some MinIO and R2
+# set-ups): the caller warns and goes on instead of failing.
+NOT_SUPPORTED_CODES = {"NotImplemented", "MethodNotAllowed", "501", "405", "XNotImplemented"}
+# No room left: MinIO's full disks and bucket quotas, 507 from other servers.
+FULL_CODES = {"XMinioStorageFull", "XMinioAdminBucketQuotaExceeded", "QuotaExceeded", "StorageFull", "507"}
+# The store could not be reached or timed out: nothing was decided, another try may work.
+UNREACHABLE_ERRORS = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    NoCredentialsError,
+    CredentialRetrievalError,
+)
 
 
 def _code(error: ClientError) -> str:
@@ -53,7 +81,16 @@ def _translate(error: Exception, what: str) -> StorageError:
             return InvalidPart(f"{what}: {code}")
         if code in NOT_FOUND_CODES:
             return ObjectNotFound(what)
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in NOT_SUPPORTED_CODES or status in (405, 501):
+            return NotSupported(f"{what}: {code or status}")
+        if code in FULL_CODES or status == 507:
+            return StorageFull(f"{what}: {code or status}")
+        if status >= 500 or code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"):
+            return StorageUnavailable(f"{what}: {code or status}")
         return StorageError(f"{what}: {code}")
+    if isinstance(error, UNREACHABLE_ERRORS):
+        return StorageUnavailable(f"{what}: {error.__class__.__name__}")
     return StorageError(f"{what}: {error.__class__.__name__}")
 
 
@@ -115,10 +152,18 @@ class S3Storage(Storage):
             raise _translate(exc, key) from exc
         return answer["UploadId"]
 
-    def sign_part(self, key: str, upload_id: str, part_number: int) -> tuple[str, int]:
+    def sign_part(self, key: str, upload_id: str, part_number: int, *, size: int) -> tuple[str, int]:
         check_key(key)
         check_part_number(part_number)
-        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number}
+        # Content-Length is signed (X-Amz-SignedHeaders), so the bucket refuses a body of any
+        # other size; browsers set that header themselves from the body they send.
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "UploadId": upload_id,
+            "PartNumber": part_number,
+            "ContentLength": size,
+        }
         url = self.client.generate_presigned_url(
             "upload_part", Params=params, ExpiresIn=self.upload_ttl, HttpMethod="PUT"
         )
@@ -143,6 +188,21 @@ class S3Storage(Storage):
                 break
             marker = int(page["NextPartNumberMarker"])
         return sorted(parts, key=lambda part: part.part_number)
+
+    def check_upload(self, key: str, upload_id: str) -> None:
+        check_key(key)
+        try:
+            self.client.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id, MaxParts=1)
+        except (ClientError, BotoCoreError) as exc:
+            error = _translate(exc, upload_id)
+            if not isinstance(error, NotSupported):
+                raise error from exc
+        else:
+            return
+        try:  # a store without ListParts can still show that it answers
+            self.client.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, self.bucket) from exc
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
         check_key(key)
@@ -237,6 +297,9 @@ class S3Storage(Storage):
                 self.client.upload_fileobj(data, self.bucket, key, ExtraArgs=extra)
         except (ClientError, BotoCoreError) as exc:
             raise _translate(exc, key) from exc
+        except S3UploadFailedError as exc:  # upload_file's wrapper around the ClientError
+            cause = exc.__context__
+            raise (_translate(cause, key) if isinstance(cause, ClientError) else StorageError(str(exc))) from exc
 
     def delete(self, key: str) -> None:
         check_key(key)
@@ -303,27 +366,50 @@ class S3Storage(Storage):
 
     # --- operations ------------------------------------------------------------------------
 
-    def ensure_ready(self, cors_origins: list[str]) -> list[str]:
-        """Bucket, CORS rule and lifecycle rule; rules of other tools on the bucket are kept."""
-        lines = []
-        try:
-            lines.append(self._ensure_bucket())
-            if cors_origins:
-                rules = self._other_rules("get_bucket_cors", "CORSRules", CORS_RULE_ID, "NoSuchCORSConfiguration")
-                rules.append(self._cors_rule(cors_origins))
-                self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
-                lines.append(f"CORS: browsers at {', '.join(cors_origins)} may PUT, GET and HEAD (ETag exposed)")
-            else:
-                lines.append("CORS: no origins given, rules left unchanged")
-            rules = self._other_rules(
-                "get_bucket_lifecycle_configuration", "Rules", LIFECYCLE_RULE_ID, "NoSuchLifecycleConfiguration"
+    def ensure_ready(self, cors_origins: list[str]) -> list[StepReport]:
+        """Bucket, CORS rule and lifecycle rule; rules of other tools on the bucket are kept.
+
+        Every step runs even when one before it failed; a step the store does not implement
+        (lifecycle on s3rver or some MinIO/R2 set-ups) is reported as a warning.
+        """
+        reports = [self._step("bucket", self._ensure_bucket)]
+        if cors_origins:
+            reports.append(self._step("CORS", lambda: self._ensure_cors(cors_origins)))
+        else:
+            reports.append(StepReport("CORS", "CORS: no origins given, rules left unchanged"))
+        reports.append(
+            self._step(
+                "lifecycle",
+                self._ensure_lifecycle,
+                unsupported="lifecycle: not supported by this store; `storage cleanup` (hourly in the worker) "
+                "aborts unfinished uploads instead",
             )
-            rules.append(self._lifecycle_rule())
-            self.client.put_bucket_lifecycle_configuration(Bucket=self.bucket, LifecycleConfiguration={"Rules": rules})
-            lines.append("lifecycle: unfinished multipart uploads are aborted after 1 day")
+        )
+        return reports
+
+    def _step(self, step: str, action, unsupported: str | None = None) -> StepReport:
+        try:
+            return StepReport(step, action())
         except (ClientError, BotoCoreError) as exc:
-            raise _translate(exc, self.bucket) from exc
-        return lines
+            error = _translate(exc, self.bucket)
+            detail = str(error).removeprefix(f"{self.bucket}: ")
+            if isinstance(error, NotSupported):
+                return StepReport(step, unsupported or f"{step}: not supported by this store ({detail})", "unsupported")
+            return StepReport(step, f"{step}: {detail}", "failed")
+
+    def _ensure_cors(self, origins: list[str]) -> str:
+        rules = self._other_rules("get_bucket_cors", "CORSRules", CORS_RULE_ID, "NoSuchCORSConfiguration")
+        rules.append(self._cors_rule(origins))
+        self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
+        return f"CORS: browsers at {', '.join(origins)} may PUT, GET and HEAD (ETag exposed)"
+
+    def _ensure_lifecycle(self) -> str:
+        rules = self._other_rules(
+            "get_bucket_lifecycle_configuration", "Rules", LIFECYCLE_RULE_ID, "NoSuchLifecycleConfiguration"
+        )
+        rules.append(self._lifecycle_rule())
+        self.client.put_bucket_lifecycle_configuration(Bucket=self.bucket, LifecycleConfiguration={"Rules": rules})
+        return "lifecycle: unfinished multipart uploads are aborted after 1 day"
 
     def _other_rules(self, getter: str, field: str, own_id: str, missing_code: str) -> list[dict]:
         try:

@@ -141,7 +141,8 @@
     )
   }
 
-  // What each part of `size` bytes should measure with the chunking the plugin applies.
+  // What each part of `size` bytes should measure with the chunking the plugin applies. The app
+  // signs each part URL for exactly this size (koin_media/assets/quota.py): keep the two alike.
   function chunkSize(size) {
     return Math.max(PART_SIZE, Math.ceil(size / MAX_PARTS))
   }
