@@ -245,7 +245,8 @@ def test_csv_export_by_date_range(client, auth, slot, manager, visits_done):
     response = client.get(f"/manage/bookings.csv?from={day.isoformat()}&to={day.isoformat()}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith("\ufeff".encode())  # Excel reads the file as UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert [row["code"] for row in rows] == [done.code, confirmed.code, pending.code]
     first = rows[0]
     assert first["status"] == COMPLETED and first["level"] == "SMA" and first["students"] == "28"
@@ -253,7 +254,7 @@ def test_csv_export_by_date_range(client, auth, slot, manager, visits_done):
     assert first["start_wita"] == slot.starts_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
     assert first["contact_phone"] == "+6281234567890"
     later = (day + timedelta(days=1)).isoformat()
-    empty = client.get(f"/manage/bookings.csv?from={later}&to={later}").get_data(as_text=True)
+    empty = client.get(f"/manage/bookings.csv?from={later}&to={later}").data.decode("utf-8-sig")
     assert empty.strip().splitlines() == [
         "code,venue,program,start_wita,school,npsn,regency,level,students,teachers,status,contact_name,contact_phone"
     ]

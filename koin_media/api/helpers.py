@@ -23,6 +23,12 @@ def json_body() -> dict:
     return data
 
 
+def json_true(data: dict, name: str) -> bool:
+    """A consent the caller must give as JSON ``true``. Form fields read any non-empty text as
+    yes, so ``"no"``, ``0`` or ``"off"`` would otherwise count as agreeing."""
+    return data.get(name) is True
+
+
 def form_from_json(form_class, data: dict, **kwargs):
     """Validate JSON with the same form class the HTML page uses (no CSRF field: the API
     checks CSRF for session calls in one hook, and bearer calls need none)."""

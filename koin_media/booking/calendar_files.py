@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from ..database import utcnow
 from ..i18n import WITA
@@ -54,8 +54,17 @@ def _description(booking: Booking) -> str:
     return "\n".join(lines)
 
 
-def booking_calendar(booking: Booking) -> bytes:
-    """The booking as an iCalendar file with one event (STATUS:CONFIRMED, or CANCELLED)."""
+# iTIP methods (RFC 5546): PUBLISH for the file the page offers; in mail, REQUEST adds or
+# updates the event in the school's calendar (same UID, higher SEQUENCE for a move) and
+# CANCEL removes it.
+PUBLISH, REQUEST, CANCEL = "PUBLISH", "REQUEST", "CANCEL"
+
+
+def booking_calendar(
+    booking: Booking, method: str = PUBLISH, organizer: str | None = None, attendee: str | None = None
+) -> bytes:
+    """The booking as an iCalendar file with one event (STATUS:CONFIRMED, or CANCELLED).
+    ``organizer`` and ``attendee`` are e-mail addresses, which REQUEST and CANCEL need."""
     slot = booking.slot
     program = slot.program
     venue = program.venue
@@ -63,7 +72,7 @@ def booking_calendar(booking: Booking) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add_component(Timezone.from_tzinfo(LOCAL))
 
     event = Event()
@@ -77,9 +86,14 @@ def booking_calendar(booking: Booking) -> bytes:
     if venue.latitude is not None and venue.longitude is not None:
         event.add("geo", (venue.latitude, venue.longitude))
     event.add("description", _description(booking))
-    event.add("status", "CANCELLED" if booking.status == CANCELLED else "CONFIRMED")
-    # A moved booking keeps its UID; the sequence tells calendars this version is newer.
+    event.add("status", "CANCELLED" if booking.status == CANCELLED or method == CANCEL else "CONFIRMED")
+    # A moved booking keeps its UID; the sequence tells calendars this version is newer. The
+    # version grows with every change written (confirm, move, cancel), never goes back.
     event.add("sequence", max((booking.version or 1) - 1, 0))
+    if organizer:
+        event.add("organizer", vCalAddress(f"mailto:{organizer}"))
+    if attendee:
+        event.add("attendee", vCalAddress(f"mailto:{attendee}"))
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -32,7 +33,13 @@ manager_only = roles_required(VENUE_MANAGER, STAFF)
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 # A code inside whatever the scanner gave (the bare code, or a link that contains it).
 _CODE_CANDIDATES = re.compile(r"(?=([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4}))")
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell as a formula (or a DDE command) when it starts with one of these,
+# after leading blanks and after folding fullwidth forms (＝, ＋, －, ＠ count as =, +, -, @).
+CSV_FORMULA_START = ("=", "+", "-", "@", "|")
+# The one value allowed to start with "+": a phone number in its stored form (+62 and digits).
+CSV_PLAIN_PHONE = re.compile(r"^\+[0-9]{8,15}$")
+# Excel opens a CSV as UTF-8 (and shows Indonesian names right) only when the file says so.
+UTF8_BOM = "\ufeff"
 
 
 # -- which venues, which days -----------------------------------------------------------------
@@ -334,14 +341,22 @@ def complete(booking_id):
 # -- export and report ------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
+def spreadsheet_cell(value, phone: bool = False) -> str:
+    """One CSV cell that a spreadsheet shows as text, never runs as a formula: a cell that
+    starts like one gets a leading apostrophe. Only a phone column may keep ``+62…`` (digits
+    only), so a contact name such as ``+62+HYPERLINK(…)`` is escaped like any other."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_START) and not text.startswith("+62") else text
+    if phone and CSV_PLAIN_PHONE.match(text):
+        return text
+    if text[:1] in ("\t", "\r", "\n"):
+        return "'" + text
+    folded = unicodedata.normalize("NFKC", text).lstrip()
+    return "'" + text if folded.startswith(CSV_FORMULA_START) else text
 
 
-def _csv_line(values) -> str:
+def _csv_line(values, phone_columns: frozenset[int] = frozenset()) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([_cell(value) for value in values])
+    csv.writer(buffer).writerow([spreadsheet_cell(value, i in phone_columns) for i, value in enumerate(values)])
     return buffer.getvalue()
 
 
@@ -349,6 +364,7 @@ CSV_HEADER = (
     "code", "venue", "program", "start_wita", "school", "npsn", "regency", "level",
     "students", "teachers", "status", "contact_name", "contact_phone",
 )  # fmt: skip
+CSV_PHONE_COLUMNS = frozenset({CSV_HEADER.index("contact_phone")})
 
 
 @bp.get("/manage/bookings.csv")
@@ -362,7 +378,7 @@ def export_csv():
     statement = bookings_between(venue_ids, first, last)
 
     def rows():
-        yield _csv_line(CSV_HEADER)
+        yield UTF8_BOM + _csv_line(CSV_HEADER)
         for booking in db.session.scalars(statement):
             slot, school = booking.slot, booking.school
             yield _csv_line((
@@ -371,7 +387,7 @@ def export_csv():
                 school.name, school.npsn, school.regency.name, booking.level,
                 booking.students, booking.teachers, booking.status,
                 booking.contact_name, booking.contact_phone,
-            ))  # fmt: skip
+            ), CSV_PHONE_COLUMNS)  # fmt: skip
 
     filename = f"bookings-{first.isoformat()}-{last.isoformat()}.csv"
     return Response(
