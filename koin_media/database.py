@@ -114,18 +114,44 @@ def request_takes_write_lock() -> bool:
     request hooks do before it (loading the signed-in user, CSRF, rate limits) reads, and the
     last hook ends that read (``start_view``). So a hook never holds the lock that the
     database rate-limit store, writing on its own connection, would then wait for until the
-    busy timeout. Short writes a hook must make go through their own connection too.
+    busy timeout.
     """
     return has_request_context() and request.method not in SAFE_METHODS and g.get("koin_view_started", False)
 
 
+def write_bookkeeping(session, statement) -> None:
+    """A small write made while loading the signed-in user (a session seen, a token used).
+
+    A page view keeps its read: the write goes through a short transaction of its own. The
+    hooks of a writing request only read, so it waits for them (``start_view`` runs it in a
+    short transaction of its own, on the request's connection: one connection per request,
+    so a full pool cannot deadlock). Anywhere else it joins the current transaction.
+    """
+    statement = statement.execution_options(synchronize_session=False)
+    if has_request_context() and request.method in SAFE_METHODS:
+        with session.get_bind().connect().execution_options(sqlite_write=True) as conn:
+            conn.execute(statement)
+            conn.commit()
+    elif has_request_context() and not g.get("koin_view_started", False):
+        g.setdefault("koin_hook_writes", []).append(statement)
+    else:
+        session.execute(statement)
+        session.commit()
+
+
 def start_view(session) -> None:
-    """The last request hook: end what the hooks read, so the view begins its own transaction
-    (with the write lock on a writing request). Costs one query to reload the signed-in user
-    on writing requests that use it; page views keep their transaction."""
+    """The last request hook: end what the hooks read and make the writes they left, so the
+    view begins its own transaction (with the write lock on a writing request). Costs one
+    query to reload the signed-in user on writing requests that use it; page views keep
+    their transaction."""
     if has_request_context() and request.method not in SAFE_METHODS and session().in_transaction():
         session.rollback()
     g.koin_view_started = True
+    writes = g.pop("koin_hook_writes", None)
+    if writes:
+        for statement in writes:
+            session.execute(statement)
+        session.commit()
 
 
 def _wants_write_lock(connection) -> bool:

@@ -181,3 +181,20 @@ def test_a_signed_in_call_to_a_rate_limited_route_does_not_wait_for_its_own_lock
         _token, plain = create_token(factory.user("ikm"))
         response = app.test_client().post(path, json=body, headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code in (202, 422), response.get_json()
+
+
+@pytest.mark.parametrize(
+    "method, path", [("GET", "/api/v1/me"), ("POST", "/language"), ("POST", "/api/v1/auth/verify-email/resend")]
+)
+def test_a_token_used_is_recorded_whether_the_request_reads_or_writes(client, factory, method, path):
+    """The token is found by a request hook, which only reads: the record of its use is written
+    after the hooks (writing requests) or on its own connection (page views), never lost."""
+    from koin_media.accounts.models import ApiToken
+    from koin_media.accounts.services import create_token
+
+    token, plain = create_token(factory.user("ikm"))
+    assert token.last_used_at is None
+    response = client.open(path, method=method, data={"locale": "en"}, headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code < 500
+    db.session.rollback()
+    assert db.session.get(ApiToken, token.id).last_used_at is not None

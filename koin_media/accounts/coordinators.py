@@ -196,30 +196,25 @@ def _check(actor, coordinator: User, allowed_from: tuple[str, ...]) -> None:
 
 def approve_coordinator(coordinator: User, actor) -> User:
     """Let ``coordinator`` act for their school (see the module docstring for who may)."""
-    try:
-        _check(actor, coordinator, (COORDINATOR_PENDING, COORDINATOR_REJECTED))
-    except CoordinatorRefused:
-        db.session.rollback()
-        raise
-    previous = coordinator.coordinator_status
-    _set_status(coordinator, previous, COORDINATOR_APPROVED, utcnow())
-    audit.record(actor, "coordinator.approve", coordinator, school_id=coordinator.school_id, was=previous)
-    coordinator_changed.send(coordinator, action="approved", actor=actor)
-    db.session.commit()
-    return coordinator
+    return _decide(coordinator, actor, COORDINATOR_APPROVED, (COORDINATOR_PENDING, COORDINATOR_REJECTED))
 
 
 def reject_coordinator(coordinator: User, actor) -> User:
     """Refuse ``coordinator`` (or, by the office, take an approval back)."""
+    return _decide(coordinator, actor, COORDINATOR_REJECTED, (COORDINATOR_PENDING, COORDINATOR_APPROVED))
+
+
+def _decide(coordinator: User, actor, status: str, allowed_from: tuple[str, ...]) -> User:
     try:
-        _check(actor, coordinator, (COORDINATOR_PENDING, COORDINATOR_APPROVED))
+        _check(actor, coordinator, allowed_from)
     except CoordinatorRefused:
         db.session.rollback()
         raise
     previous = coordinator.coordinator_status
-    _set_status(coordinator, previous, COORDINATOR_REJECTED, utcnow())
-    audit.record(actor, "coordinator.reject", coordinator, school_id=coordinator.school_id, was=previous)
-    coordinator_changed.send(coordinator, action="rejected", actor=actor)
+    _set_status(coordinator, previous, status, utcnow())
+    action = "approved" if status == COORDINATOR_APPROVED else "rejected"
+    audit.record(actor, f"coordinator.{action[:-1]}", coordinator, school_id=coordinator.school_id, was=previous)
+    coordinator_changed.send(coordinator, action=action, actor=actor)
     db.session.commit()
     return coordinator
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import request_takes_write_lock, utcnow
+from ..database import utcnow, write_bookkeeping
 from ..extensions import db
 from ..roles import CREATOR, IKM, ROLES, SCHOOL
 from . import coordinators, email_links, sessions
@@ -176,22 +175,12 @@ def user_for_token(plain: str) -> User | None:
 
 
 def _touch(token: ApiToken) -> None:
-    """Record when a token was last used, at most every few minutes.
-
-    Inside a writing view it is recorded in the view's transaction (which already holds
-    SQLite's write lock); otherwise (page views, and request hooks, which only read) in a
-    short separate one.
-    """
+    """Record when a token was last used, at most every few minutes (see
+    ``database.write_bookkeeping`` for in which transaction)."""
     now = utcnow()
     if token.last_used_at and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
         return
-    if has_request_context() and not request_takes_write_lock():
-        with db.engine.connect().execution_options(sqlite_write=True) as conn:
-            conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-            conn.commit()
-    else:
-        token.last_used_at = now
-        db.session.commit()
+    write_bookkeeping(db.session, update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -16,7 +16,7 @@ from flask import current_app, g, has_request_context, request
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, or_, select, update
 
-from ..database import request_takes_write_lock, utcnow
+from ..database import utcnow, write_bookkeeping
 from ..extensions import db
 from .models import User, UserSession, hash_token
 
@@ -92,17 +92,8 @@ def user_for_session(key: str) -> User | None:
 
 
 def _touch(row_id: int, now: datetime) -> None:
-    """Record that the session was seen: inside a writing view in the view's transaction
-    (which holds SQLite's write lock already); otherwise (page views, request hooks) in a
-    short separate one, so that reads stay reads."""
-    statement = update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now)
-    if has_request_context() and not request_takes_write_lock():
-        with db.engine.connect().execution_options(sqlite_write=True) as conn:
-            conn.execute(statement)
-            conn.commit()
-    else:
-        db.session.execute(statement.execution_options(synchronize_session=False))
-        db.session.commit()
+    """Record that the session was seen (see ``database.write_bookkeeping`` for when)."""
+    write_bookkeeping(db.session, update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
 
 
 # -- ending ----------------------------------------------------------------------------------
