@@ -48,6 +48,7 @@ def settings_for(database_url: str, tmp_path: Path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "QUEUE_IMMEDIATE": True,
         "STORAGE_DIR": str(tmp_path / "storage"),
+        "MAIL_DIR": str(tmp_path / "mail"),  # never the project's own instance/mail
         "PROCESSING_DIR": str(tmp_path / "processing"),
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
