@@ -303,7 +303,10 @@ def test_s3_a_store_that_ignores_the_signed_length_is_caught_at_complete(s3_uplo
 # --- create: limit, quota, unfinished uploads -------------------------------------------------------
 
 
-@pytest.mark.parametrize("metadata", [{}, {"size": ""}, {"size": "banyak"}, {"size": -1}])
+@pytest.mark.parametrize(
+    "metadata",
+    [{}, {"size": ""}, {"size": "banyak"}, {"size": -1}, {"size": True}, {"size": 999.9}, {"size": float("inf")}],
+)
 def test_create_needs_the_size(uploader, metadata):
     body = {"filename": "foto.jpg", "type": "image/jpeg", "metadata": metadata}
     response = uploader.client.post("/uploads/s3/multipart", json=body, headers=uploader.headers)

@@ -60,11 +60,14 @@ def details_from(metadata: dict) -> dict:
 
 
 def _size(metadata: dict) -> int | None:
+    """The declared size in bytes: a whole number (as JSON or as digits), else None (refused).
+    Not ``true`` (a bool is an int in Python), not a fraction, not ``1e999`` (infinity)."""
     raw = metadata.get("size")
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
 
 
 @bp.post("/uploads/s3/multipart")
