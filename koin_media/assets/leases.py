@@ -117,7 +117,7 @@ class Lease:
                         return
                     if on_beat is not None:
                         on_beat()
-                except Exception:  # noqa: BLE001  (a database hiccup: the next beat tries again)
+                except Exception:  # any failure: a database hiccup, the next beat tries again
                     log.warning("asset %s: could not renew the lease", self.asset_id, exc_info=True)
 
         thread = threading.Thread(target=beat, name=f"lease-asset-{self.asset_id}", daemon=True)

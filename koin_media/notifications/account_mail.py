@@ -34,7 +34,7 @@ def on_password_reset_requested(email: str, locale: str | None = None, **_extra)
     costs the same either way; the job decides."""
     try:
         send_password_reset(email, locale)
-    except Exception:  # noqa: BLE001  (queue unreachable: write the mail now rather than lose it)
+    except Exception:  # any failure: the queue is unreachable, write the mail now rather than lose it
         log.warning("password reset: could not reach the queue; writing the mail in the request", exc_info=True)
         queue_password_reset_mail(email, locale)
 

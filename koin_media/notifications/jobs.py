@@ -122,7 +122,7 @@ def hand_to_queue(message_ids: list[int]) -> None:
     for message_id in message_ids:
         try:
             deliver_message(message_id)
-        except Exception:  # noqa: BLE001  (queue unreachable: the sweep delivers it)
+        except Exception:  # any failure: the queue is unreachable, the sweep delivers it
             log.warning("mail %s: could not reach the queue; the sweep will send it", message_id, exc_info=True)
 
 

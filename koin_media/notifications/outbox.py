@@ -167,7 +167,7 @@ def deliver(message_id: int, now: datetime | None = None) -> bool:
         email = build_email(message)
         db.session.rollback()  # no transaction (nor SQLite write lock) held while sending
         send(email, message_id)
-    except Exception as error:  # noqa: BLE001  (any failure: keep the message, retry later)
+    except Exception as error:  # any failure: keep the message, retry later
         db.session.rollback()
         last_error = f"{type(error).__name__}: {error}"[:2000]
         _record(message_id, last_error=last_error, next_attempt_at=now + retry_delay(attempts))
