@@ -24,8 +24,14 @@ def uploader(storage_app, transport, factory):
 
 
 def waiting_asset(owner, kind="image", mime="image/jpeg") -> Asset:
-    asset = Asset(owner=owner, original_filename="foto.jpg", status="processing", kind=kind, mime=mime, **{
-        "title": "Gili Trawangan", "license": "CC-BY-4.0", "consent": True})
+    asset = Asset(
+        owner=owner,
+        original_filename="foto.jpg",
+        status="processing",
+        kind=kind,
+        mime=mime,
+        **{"title": "Gili Trawangan", "license": "CC-BY-4.0", "consent": True},
+    )
     asset.uuid = "0" * 24 + f"{owner.id:08d}"
     asset.storage_key = f"assets/{asset.uuid}/original"
     db.session.add(asset)

@@ -244,4 +244,3 @@ def test_fifty_concurrent_http_requests(make_app, migrated):
     assert all(body["status"] == "pending" for status, body in answers if status == 201)
     with app.app_context():
         assert seats_accounted(slot_id) == (100, 100)
-

@@ -453,8 +453,24 @@ def _transcode(job: _Job, filename: str, muxer: str, args: list[str]) -> Path:
     try:
         rc, _, err = _ffmpeg(
             job,
-            [*args, "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", "-threads", threads,
-             "-fflags", "+bitexact", "-movflags", "+faststart", "-f", muxer, "-y"],  # fmt: skip
+            [
+                *args,
+                "-sn",
+                "-dn",
+                "-map_metadata",
+                "-1",
+                "-map_chapters",
+                "-1",
+                "-threads",
+                threads,
+                "-fflags",
+                "+bitexact",
+                "-movflags",
+                "+faststart",
+                "-f",
+                muxer,
+                "-y",
+            ],  # fmt: skip
             ("-filter_threads", threads, "-threads", threads),
             output=f"file:{partial}",
             timeout=job.transcode_timeout,

@@ -1,4 +1,5 @@
 """Eduwisata venues (the Mandalika circuit, the Meninting Bike Park, …)."""
+
 from __future__ import annotations
 
 from datetime import datetime
