@@ -71,7 +71,7 @@ def school_queue():
         schools=schools,
         people=people,
         coordinators=coordinators.coordinators_by_school([school.id for school in schools]),
-        approvers={school_id: coordinators.approvers_of(school_id) for school_id in {u.school_id for u in people}},
+        approvers=coordinators.approvers_by_school({person.school_id for person in people}),
         limit=QUEUE_LIMIT,
     )
 

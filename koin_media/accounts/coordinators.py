@@ -244,6 +244,14 @@ def announce_waiting(coordinator: User, new_school: bool) -> None:
     coordinator_changed.send(coordinator, action="waiting", actor=coordinator, new_school=new_school)
 
 
+def approvers_by_school(school_ids) -> dict[int, list[User]]:
+    """The approved coordinators of each of these schools, in one query (the office's queue)."""
+    return {
+        school_id: [user for user in users if user.is_approved_coordinator]
+        for school_id, users in coordinators_by_school(list(school_ids)).items()
+    }
+
+
 def approvers_of(school_id: int) -> list[User]:
     """The school's approved coordinators, who may decide about a new one."""
     return list(db.session.scalars(approved_coordinators(school_id)))

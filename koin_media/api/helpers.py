@@ -55,9 +55,14 @@ def page_args() -> tuple[int, int]:
 
 
 def paginated(statement, serialize):
-    """Run a select one page at a time and answer with the list envelope every list shares:
-    ``{"items": [...], "page", "per_page", "total"}``."""
+    """Run a select one page at a time and answer with the list envelope every list shares."""
+    return jsonify(page_envelope(statement, serialize))
+
+
+def page_envelope(statement, serialize) -> dict:
+    """One page of a select in the list envelope: ``{"items": [...], "page", "per_page", "total"}``
+    (``?page=&per_page=``), for an answer that carries it whole or as one of its parts."""
     page, per_page = page_args()
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
-    return jsonify(items=[serialize(row) for row in rows], page=page, per_page=per_page, total=total)
+    return {"items": [serialize(row) for row in rows], "page": page, "per_page": per_page, "total": total}

@@ -14,10 +14,9 @@ from flask_login import current_user
 from ..access import roles_required
 from ..accounts import coordinators
 from ..errors import error_response
-from ..extensions import db
 from ..roles import SCHOOL, STAFF
 from . import bp
-from .helpers import page_args
+from .helpers import page_envelope
 
 
 def _iso(moment) -> str | None:
@@ -48,22 +47,15 @@ def coordinator_json(user) -> dict:
     }
 
 
-def _page(statement, serialize) -> dict:
-    page, per_page = page_args()
-    total = db.session.scalar(coordinators.count_of(statement))
-    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": [serialize(row) for row in rows], "page": page, "per_page": per_page, "total": total}
-
-
 @bp.get("/schools/pending")
 @roles_required(SCHOOL, STAFF)
 def pending_schools():
     if current_user.has_role(STAFF):
-        schools = _page(coordinators.schools_awaiting_verification(), school_json)
-        people = _page(coordinators.coordinators_awaiting_approval(), coordinator_json)
+        schools = page_envelope(coordinators.schools_awaiting_verification(), school_json)
+        people = page_envelope(coordinators.coordinators_awaiting_approval(), coordinator_json)
     elif current_user.is_approved_coordinator:
         schools = {"items": [], "page": 1, "per_page": 0, "total": 0}
-        people = _page(coordinators.pending_coordinators_of(current_user.school_id), coordinator_json)
+        people = page_envelope(coordinators.pending_coordinators_of(current_user.school_id), coordinator_json)
     else:
         abort(403)
     return jsonify(schools=schools, coordinators=people)
