@@ -9,6 +9,8 @@ from koin_media.assets import search
 from koin_media.assets.models import APPROVED, Asset
 from koin_media.extensions import db
 
+from .conftest import csrf_token
+
 PART_SIZE = 5 * 1024 * 1024
 DETAILS = {"title": "Tenun Sukarara", "license": "CC-BY-4.0", "consent": "true", "tags": "tenun, songket"}
 
@@ -106,3 +108,18 @@ def approved_asset(owner, title: str, description: str = "", tags: str = "", **f
     search.index(asset)
     db.session.commit()
     return asset
+
+
+def plain_upload(client, photo: Path):
+    """A photo through the upload form that works without JavaScript, as a signed-in browser sends it."""
+    return client.post(
+        "/upload",
+        data={
+            "file": (photo.open("rb"), "Pasar Seni.jpg", "image/jpeg"),
+            "title": "Pasar Seni Senggigi",
+            "license": "NTB-PROMO",
+            "consent": "y",
+            "csrf_token": csrf_token(client, "/upload"),
+        },
+        content_type="multipart/form-data",
+    )

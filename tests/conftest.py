@@ -21,7 +21,7 @@ from koin_media.reference.services import ensure_reference_data
 PASSWORD = "rinjani-2026-aman"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
-pytest_plugins = ["tests.storage_fixtures", "tests.browser_fixtures", "tests.booking_fixtures"]
+pytest_plugins = ["tests.storage_fixtures", "tests.browser_fixtures", "tests.booking_fixtures", "tests.mail_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from koin_media.extensions import db
 from koin_media.storage import get_storage
 
 from . import samples
-from .asset_helpers import DETAILS, PART_SIZE, Uploader
+from .asset_helpers import DETAILS, PART_SIZE, Uploader, plain_upload
 
 
 @pytest.fixture
@@ -174,17 +174,7 @@ def test_plain_form_upload_without_javascript(storage_app, creator, tmp_path):
     client = storage_app.test_client()
     Auth(client).login(creator)
     photo = samples.jpeg(tmp_path / "pasar.jpg")
-    response = client.post(
-        "/upload",
-        data={
-            "file": (photo.open("rb"), "Pasar Seni.jpg", "image/jpeg"),
-            "title": "Pasar Seni Senggigi",
-            "license": "NTB-PROMO",
-            "consent": "y",
-            "csrf_token": csrf_token(client, "/upload"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = plain_upload(client, photo)
     assert response.status_code == 302
     asset = db.session.scalar(select(Asset))
     assert (asset.status, asset.title, asset.original_filename) == (

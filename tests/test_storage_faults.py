@@ -31,7 +31,7 @@ from koin_media.extensions import db
 from koin_media.storage import get_storage
 
 from . import samples
-from .asset_helpers import DETAILS, Uploader, approved_asset
+from .asset_helpers import DETAILS, Uploader, approved_asset, plain_upload
 from .conftest import Auth, csrf_token
 from .storage_fixtures import REGION, Transport
 
@@ -63,20 +63,6 @@ def started(uploader: Uploader, photo: Path) -> dict:
     created = uploader.create(photo, DETAILS)
     assert created.status_code == 200, created.get_json()
     return created.get_json()
-
-
-def plain_upload(client, photo: Path):
-    return client.post(
-        "/upload",
-        data={
-            "file": (photo.open("rb"), "Pasar Seni.jpg", "image/jpeg"),
-            "title": "Pasar Seni Senggigi",
-            "license": "NTB-PROMO",
-            "consent": "y",
-            "csrf_token": csrf_token(client, "/upload"),
-        },
-        content_type="multipart/form-data",
-    )
 
 
 def assert_json_fault(response, status: int, message: str, error: str):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import email
 import io
-import threading
 import uuid
 from datetime import timedelta
 from email import policy
@@ -35,7 +34,6 @@ from koin_media.storage.base import safe_filename
 
 from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_user
 from .conftest import PASSWORD, Auth, csrf_token
-from .test_notifications import SMTPSink
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 2000
 
@@ -322,27 +320,17 @@ def test_a_range_beyond_the_end_is_a_416_with_content_range(app):
 INDONESIAN = "Kunjungan ke Sirkuit Mandalika — dikonfirmasi ✓. Terima kasih, Bapak/Ibu Guru.\n"
 
 
-@pytest.fixture
-def smtp_server():
-    sink = SMTPSink()
-    thread = threading.Thread(target=sink.serve_forever, daemon=True)
-    thread.start()
-    yield sink
-    sink.shutdown()
-    sink.server_close()
-
-
 @pytest.mark.parametrize("offers_8bitmime", [True, False])
-def test_eight_bit_mail_follows_rfc_6152(make_app, factory, smtp_server, offers_8bitmime):
-    smtp_server.offers_8bitmime = offers_8bitmime
-    app = make_app(MAIL_SMTP_HOST="127.0.0.1", MAIL_SMTP_PORT=smtp_server.port, MAIL_SMTP_TLS=False)
+def test_eight_bit_mail_follows_rfc_6152(make_app, factory, smtp_sink, offers_8bitmime):
+    smtp_sink.offers_8bitmime = offers_8bitmime
+    app = make_app(MAIL_SMTP_HOST="127.0.0.1", MAIL_SMTP_PORT=smtp_sink.port, MAIL_SMTP_TLS=False)
     with app.app_context():
         user = factory.user("school", email="guru@sekolah.test")
         outbox.add("reminder", user, "Pengingat kunjungan — Mandalika", INDONESIAN, attachment_ics=None)
         db.session.commit()
         assert jobs.deliver_pending() == {"sent": 1, "failed": 0}
-    [command] = smtp_server.mail_commands
-    [(_sender, recipients, raw)] = smtp_server.messages
+    [command] = smtp_sink.mail_commands
+    [(_sender, recipients, raw)] = smtp_sink.messages
     assert recipients == ["guru@sekolah.test"]
     if offers_8bitmime:
         assert "BODY=8BITMIME" in command.upper()
