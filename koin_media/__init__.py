@@ -74,7 +74,7 @@ def _refuse_insecure_defaults(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, jobs, storage
+    from . import i18n, jobs, pagecache, storage
     from .database import engine_options, install_sqlite_hooks
 
     busy_timeout_ms = app.config["DATABASE_BUSY_TIMEOUT_MS"]
@@ -93,6 +93,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.configure(app)
     storage.init_app(app)
+    pagecache.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -140,8 +141,10 @@ def _register_hooks(app: Flask) -> None:
     def _end_request_state(_exc):
         # Flask reuses an app context that is already pushed (CLI, tests), so what belongs to
         # one request must end with it: its transaction (and SQLite lock), and what it kept on
-        # ``g`` (the signed-in user, the CSRF token of its session).
-        db.session.rollback()
+        # ``g`` (the signed-in user, the CSRF token of its session). A request that never used
+        # the database (a page served from memory) has no session to end.
+        if db.session.registry.has():
+            db.session.rollback()
         for name in list(vars(g)):
             delattr(g, name)
 

@@ -88,6 +88,10 @@ def from_environment() -> dict:
         ),
         "UPLOAD_URL_TTL": env_int("KOIN_UPLOAD_URL_TTL", 3 * 60 * 60),
         "DOWNLOAD_URL_TTL": env_int("KOIN_DOWNLOAD_URL_TTL", 15 * 60),
+        # How long an anonymous catalogue page may be served from memory (koin_media/pagecache.py);
+        # 0 switches the page cache off. Kept well below DOWNLOAD_URL_TTL: the page carries
+        # signed image links.
+        "PAGE_CACHE_SECONDS": env_int("KOIN_PAGE_CACHE_SECONDS", 60),
         "MAX_BYTES": {
             "image": env_int("KOIN_MAX_IMAGE_MB", 50) * MB,
             "audio": env_int("KOIN_MAX_AUDIO_MB", 200) * MB,

@@ -69,7 +69,10 @@ def content_security_policy() -> str:
 
 
 def set_security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    policy = current_app.extensions.get("koin_csp")
+    if policy is None:  # the same for every response of an app: built once
+        policy = current_app.extensions["koin_csp"] = content_security_policy()
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import pagecache
 from ..extensions import db
 
 
@@ -30,3 +31,8 @@ class Community(db.Model):
 
     def __repr__(self) -> str:
         return f"<Community {self.slug}>"
+
+
+# Their names and slugs show on catalogue cards and filters (pagecache.py).
+pagecache.watch(Regency)
+pagecache.watch(Community)

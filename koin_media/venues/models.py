@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Float, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from .. import pagecache
 from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
@@ -58,3 +59,7 @@ class Venue(db.Model):
         if value is not None and not -limit <= value <= limit:
             raise ValueError(f"{key} must be between -{limit} and {limit}")
         return value
+
+
+# Their names and slugs show on catalogue cards and filters (pagecache.py).
+pagecache.watch(Venue)
