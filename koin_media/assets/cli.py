@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from ..database import writes_database
 from ..extensions import db
 from ..storage import StepReport, StorageError, get_storage
-from . import services
+from . import search, services
 from .jobs import cleanup_storage
 from .models import Asset
 from .renditions import make_web_rendition, missing_web_renditions
@@ -53,6 +53,19 @@ def renditions_command(missing):
     for asset_id in asset_ids:
         make_web_rendition(asset_id)
     click.echo(f"Queued web renditions for {len(asset_ids)} asset(s).")
+
+
+@media_cli.command("reindex")
+@click.option("--batch-size", default=5000, show_default=True, help="Assets read and written per statement.")
+@writes_database
+def reindex_command(batch_size):
+    """Rebuild the search index from every asset (after an import, or a change of how words
+    and stems are indexed), in one transaction: searches see the old index until it commits."""
+    if batch_size < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch-size")
+    count = search.rebuild(batch_size=batch_size)
+    db.session.commit()
+    click.echo(f"Indexed {count} asset(s) for search.")
 
 
 @storage_cli.command("init")
