@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
+from babel.numbers import get_group_symbol
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
@@ -17,6 +19,13 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]  # jobs, CLI: Indonesian
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    return visitor_locale()
+
+
+def visitor_locale() -> str:
+    """The language of a request nobody is signed in for: chosen on the site (the session),
+    or, for the API, asked for in Accept-Language; Indonesian otherwise."""
+    languages = current_app.config["LANGUAGES"]
     if session.get("locale") in languages:
         return session["locale"]
     if request.path.startswith("/api/"):
@@ -42,7 +51,20 @@ def wita_date(value: datetime | None, fmt: str = "long") -> str:
     return format_date(value, fmt)
 
 
+def format_count(value: int) -> str:
+    """A whole number with the language's thousands separator: 12.345 in Indonesian, 12,345 in
+    English (Babel's format_decimal does the same at twenty times the cost, and a catalogue
+    page shows thirty counts)."""
+    return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
+
+
+@functools.cache
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["wita"] = wita_datetime
     app.jinja_env.filters["wita_date"] = wita_date
+    app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals["get_locale"] = get_locale

@@ -52,7 +52,11 @@ def test_search_finds_indonesian_words_in_titles_descriptions_tags_and_community
     assert search_titles(client, "Penenun") == ["Tenun Sukarara"]  # case-insensitive
     assert search_titles(client, "sembal") == ["Kopi Sembalun"]  # prefix
     assert search_titles(client, "phonegraphy") == ["Kopi Sembalun", "Sirkuit Mandalika", "Tenun Sukarara"]
-    assert search_titles(client, "kopi tenun") == []  # every word must match
+    # Every word first; when no asset has every word, any of them (and the answer says so).
+    assert client.get("/api/v1/assets?q=kopi+rinjani").get_json()["match"] == "all"
+    fallback = client.get("/api/v1/assets?q=kopi+tenun").get_json()
+    assert fallback["match"] == "any" and fallback["total"] == 2
+    assert search_titles(client, "kopi tenun") == ["Kopi Sembalun", "Tenun Sukarara"]
     assert search_titles(client, "'; DROP TABLE assets; --") == []
     assert search_titles(client, '"kopi*') == ["Kopi Sembalun"]  # search syntax is plain words
 

@@ -5,16 +5,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import is_staff, login_required, roles_required
-from ..assets import services
-from ..assets.catalog import CatalogFilters, public_assets
+from ..assets import catalog, services
+from ..assets.catalog import CatalogFilters
 from ..assets.forms import DownloadForm, ReviewForm
 from ..assets.models import PENDING_REVIEW, Asset
-from ..assets.routes import create_download, download_options, media_urls, visible_asset_or_404
+from ..assets.routes import create_download, download_options, inline_url, media_urls, visible_asset_or_404
 from ..errors import error_response
+from ..pagecache import visitor_cache
 from ..roles import STAFF
-from ..storage import get_storage
 from . import bp
-from .helpers import form_from_json, json_body, json_true, paginated, validation_error
+from .helpers import form_from_json, json_body, json_true, page_args, validation_error
 
 
 def asset_json(asset: Asset, detail: bool = False) -> dict:
@@ -31,7 +31,7 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
         "download_count": asset.download_count,
         "approved_at": asset.approved_at.isoformat() if asset.approved_at else None,
         "url": url_for("assets.show", asset_id=asset.id, _external=True),
-        "thumbnail": get_storage().inline_url(asset.thumb_key, "image/jpeg") if asset.thumb_key else None,
+        "thumbnail": inline_url(asset.thumb_key, "image/jpeg") if asset.thumb_key else None,
     }
     if detail:
         data.update(
@@ -53,11 +53,32 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
 
 
 @bp.get("/assets")
+@visitor_cache
 def assets():
-    return paginated(public_assets(CatalogFilters.from_args(request.args)), asset_json)
+    """The catalogue, newest first: ``page`` up to catalog.MAX_OFFSET_PAGE, then the ``next``
+    link (a cursor) however deep; ``total`` and the counts per filter value in ``facets``."""
+    filters = CatalogFilters.from_args(request.args)
+    number, per_page = page_args()
+    after, before = request.args.get("after"), request.args.get("before")
+    page = catalog.page(filters, per_page, number=None if after or before else number, after=after, before=before)
+
+    def link(**cursor):
+        return url_for("api.assets", **filters.as_args(), per_page=per_page, **cursor, _external=True)
+
+    return jsonify(
+        items=[asset_json(card) for card in page.items],
+        page=page.number,
+        per_page=per_page,
+        total=page.total,
+        next=link(after=page.next_cursor) if page.next_cursor else None,
+        prev=link(before=page.prev_cursor) if page.prev_cursor else None,
+        match="any" if page.any_word else "all",
+        facets=page.facets.as_json(),
+    )
 
 
 @bp.get("/assets/<int:asset_id>")
+@visitor_cache
 def asset(asset_id):
     return jsonify(asset_json(visible_asset_or_404(asset_id), detail=True))
 

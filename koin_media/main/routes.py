@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..accounts import services as accounts
-from ..extensions import db
+from ..extensions import csrf, db
 from ..jobs import queue_status, worker_status
 from ..localdisk import disk_status
 from ..storage import check_storage
@@ -32,8 +32,16 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Switch between Indonesian and English; remembered in the session and on the account."""
+    """Switch between Indonesian and English; remembered in the session and on the account.
+
+    An anonymous visitor's switch needs no CSRF token: a forged one changes only the
+    language of a visitor who is nobody, and leaving the token out keeps anonymous pages
+    cookie-free and shareable (pagecache.py). A signed-in user's switch changes the account,
+    so it is checked here."""
+    if current_user.is_authenticated:
+        csrf.protect()
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale

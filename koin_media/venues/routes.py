@@ -120,13 +120,12 @@ def managed_venue_ids(venues) -> set[int]:
 
 @bp.get("/venues/<slug>")
 def show(slug):
-    from ..assets.catalog import CatalogFilters, public_assets  # see can_manage: the same import cycle
-    from ..storage import get_storage
+    from ..assets import catalog  # see can_manage: the same import cycle
+    from ..assets.routes import thumbnails
 
     venue = venue_or_404(slug)
-    assets = db.session.scalars(public_assets(CatalogFilters(venue=venue.slug)).limit(VENUE_ASSETS)).unique().all()
-    storage = get_storage()
-    thumbs = {a.id: storage.inline_url(a.thumb_key, "image/jpeg") for a in assets if a.thumb_key}
+    assets = catalog.page(catalog.CatalogFilters(venue=venue.slug), VENUE_ASSETS).items
+    thumbs = thumbnails(assets)
     return render_template(
         "venues/show.html",
         venue=venue,
