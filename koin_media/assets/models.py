@@ -201,8 +201,12 @@ class Asset(db.Model):
 
 
 def _in_catalog(asset: Asset) -> bool:
-    """Whether a change to ``asset`` shows in the public catalogue: it is, or was, approved."""
+    """Whether a change to ``asset`` may show in the public catalogue: it is, or was, approved.
+    A status set on an expired object (after a commit) comes without its old value: that
+    change counts too, rather than risk a published page staying up."""
     history = inspect(asset).attrs.status.history
+    if history.added and not history.deleted and not history.unchanged:
+        return True
     return APPROVED in (asset.status, *history.deleted)
 
 
