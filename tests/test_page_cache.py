@@ -179,3 +179,19 @@ def test_switched_off_every_request_is_computed(make_app, factory):
             assert client.get("/api/v1/assets").status_code == 200
         assert queries.count >= 1
         assert client.get("/api/v1/assets").headers["Cache-Control"] == "no-store"
+
+
+def test_work_outside_the_catalogue_keeps_what_is_kept(client, creator):
+    """Uploads and processing never touch the public pages, so they leave the generation be."""
+    asset = approved_asset(creator, "Kopi Sembalun")
+    asset.status = "pending_review"
+    db.session.commit()
+    before = pagecache.generation()
+    asset.status = "draft"  # an expired object: the old status is loaded to compare
+    db.session.commit()
+    asset.title = "Kopi Sembalun Arabika"
+    db.session.commit()
+    assert pagecache.generation() == before
+    asset.status = "approved"
+    db.session.commit()
+    assert pagecache.generation() == before + 1

@@ -106,7 +106,9 @@ class Asset(db.Model):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     regency_id: Mapped[int | None] = mapped_column(ForeignKey("regencies.id"))
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=UPLOADING)
+    # active_history: a change of status always knows the old one (loaded first if the object
+    # was expired), so the page cache can tell whether the asset left the catalogue.
+    status: Mapped[str] = mapped_column(String(20), default=UPLOADING, active_history=True)
 
     # The file
     original_filename: Mapped[str] = mapped_column(String(255))
@@ -202,10 +204,11 @@ class Asset(db.Model):
 
 def _in_catalog(asset: Asset) -> bool:
     """Whether a change to ``asset`` may show in the public catalogue: it is, or was, approved.
-    A status set on an expired object (after a commit) comes without its old value: that
-    change counts too, rather than risk a published page staying up."""
-    history = inspect(asset).attrs.status.history
-    if history.added and not history.deleted and not history.unchanged:
+    Should a stored asset's status change ever come without its old value, it counts too,
+    rather than risk a withdrawn asset staying on a shared page."""
+    state = inspect(asset)
+    history = state.attrs.status.history
+    if state.persistent and history.added and not history.deleted and not history.unchanged:
         return True
     return APPROVED in (asset.status, *history.deleted)
 
