@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db, limiter
 from .i18n import visitor_locale
+from .security import cookie_signs_someone_in
 
 CHECK_SECONDS = 1.0
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
@@ -210,9 +211,7 @@ def _for_anybody() -> bool:
     """Whether this request sees what every anonymous visitor in its language sees."""
     if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
         return False
-    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
-        return False
-    return "_user_id" not in session and "_flashes" not in session
+    return not cookie_signs_someone_in() and "_flashes" not in session
 
 
 def _variant() -> tuple:

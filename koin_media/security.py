@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -39,6 +39,13 @@ def protect_from_forgery() -> None:
     if request.path.startswith("/api/") and not _carries_login_cookie():
         return  # nobody is signed in by cookie, so there is no one to impersonate
     csrf.protect(apply_exemptions=True)  # views authenticated by a signature are exempt
+
+
+def cookie_signs_someone_in() -> bool:
+    """Whether the request's cookies sign somebody in (a session with a user, or a remember
+    cookie), whatever else the request presents."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember in request.cookies
 
 
 def _carries_login_cookie() -> bool:

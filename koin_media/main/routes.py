@@ -11,6 +11,7 @@ from ..accounts import services as accounts
 from ..extensions import csrf, db
 from ..jobs import queue_status, worker_status
 from ..localdisk import disk_status
+from ..security import cookie_signs_someone_in
 from ..storage import check_storage
 from . import bp
 
@@ -38,9 +39,9 @@ def set_language():
 
     An anonymous visitor's switch needs no CSRF token: a forged one changes only the
     language of a visitor who is nobody, and leaving the token out keeps anonymous pages
-    cookie-free and shareable (pagecache.py). A signed-in user's switch changes the account,
-    so it is checked here."""
-    if current_user.is_authenticated:
+    cookie-free and shareable (pagecache.py). A request whose cookies sign someone in is
+    checked here, as every other form is."""
+    if current_user.is_authenticated or cookie_signs_someone_in():
         csrf.protect()
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
