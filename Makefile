@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGS := $(wildcard koin_media/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint install install-dev frontend translations extract-messages db-upgrade seed clean
+.PHONY: run test lint install install-dev frontend translations extract-messages db-upgrade seed bench clean
 
 run: install frontend translations .env db-upgrade seed
 	@echo "KOIN Media: http://127.0.0.1:8000  (Ctrl+C stops the web server and the worker)"
@@ -60,6 +60,10 @@ db-upgrade: install
 
 seed: install
 	$(FLASK) seed-demo
+
+# The catalogue benchmark (BENCHMARKS.md), e.g. make bench BENCH_ARGS="--n 10000 --db postgresql"
+bench: install translations
+	$(BIN)/python bench/catalog.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
