@@ -22,8 +22,8 @@ from sqlalchemy import Select, false, func, literal_column, select, tuple_
 from .. import pagecache
 from ..errors import abort_with
 from ..extensions import db
-from ..validators import MAX_DATABASE_ID
 from ..reference.models import Community, Regency
+from ..validators import MAX_DATABASE_ID
 from ..venues.models import Venue
 from . import search
 from .models import APPROVED, KINDS, LICENSES, Asset
@@ -177,12 +177,6 @@ def conditions(filters: CatalogFilters, any_word: bool = False, in_order: bool =
     if match is not None:
         where.append(match)
     return where
-
-
-def public_assets(filters: CatalogFilters) -> Select:
-    """Approved assets matching the filters as ORM objects, newest first (small lists such as a
-    venue's page; the catalogue pages use ``page``)."""
-    return select(Asset).where(*conditions(filters)).order_by(*(c.desc() for c in SORTS[filters.sort]))
 
 
 # --- counts -------------------------------------------------------------------------------

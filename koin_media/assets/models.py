@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, inspect, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import pagecache
