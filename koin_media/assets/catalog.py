@@ -37,9 +37,10 @@ SORTS = {
 # Page numbers (offsets) reach this far; further pages follow the "next" link's cursor, which
 # costs the same however deep it goes.
 MAX_OFFSET_PAGE = 20
-# A search or filter with at most this many matches sorts them (cheap); one with more reads
-# the catalogue in its index order and stops after a page, which finds a page among dense
-# matches after about per_page × catalogue / matches rows. Either way the work is bounded.
+# A page of a search or filter with at most this many matches sorts them (cheap); one with
+# more reads the catalogue in its index order and stops after a page, which finds a page
+# among dense matches after about per_page × catalogue / matches rows. Either way the work
+# is bounded, however large the catalogue.
 SORT_MATCHES_UP_TO = 2_000
 _PLURALS = {"community": "communities", "regency": "regencies", "venue": "venues"}
 CURSOR = re.compile(r"^\d{1,19}(\.\d{1,19}){1,2}$")
@@ -151,29 +152,32 @@ class CatalogFilters:
         return tuple(vars(self).values())
 
 
-def _unindexed(column):
-    """``column`` in a form no index applies to (SQLite's own idiom is a unary +)."""
-    return column + literal_column("0") if column.type.python_type is int else column.concat(literal_column("''"))
+def _unindexed(column, dialect: str):
+    """``column`` as an expression of the same value that no index serves (SQLite's idiom is
+    a unary +; PostgreSQL adds a zero of the column's type)."""
+    name = f"{column.table.name}.{column.name}"
+    if dialect == "sqlite":
+        expression = f"+{name}"
+    else:
+        expression = f"({name} + 0)" if column.type.python_type is int else f"({name} + interval '0 seconds')"
+    return literal_column(expression, type_=column.type)
 
 
-def conditions(filters: CatalogFilters, any_word: bool = False, in_order: bool = False) -> list:
+def conditions(filters: CatalogFilters, any_word: bool = False) -> list:
     """The WHERE of the public catalogue under ``filters`` (references resolved from memory:
-    an unknown slug finds nothing). ``in_order``: the matches are many, so SQLite must read
-    them in the catalogue's index order and stop after a page, instead of collecting them
-    through another index and sorting them all (its planner cannot know they are many)."""
+    an unknown slug finds nothing)."""
     refs = references()
-    steer = _unindexed if in_order and db.session.get_bind().dialect.name == "sqlite" else (lambda column: column)
     where = [PUBLIC]
     if filters.kind:
-        where.append(steer(Asset.kind) == filters.kind)
+        where.append(Asset.kind == filters.kind)
     if filters.license:
-        where.append(steer(Asset.license) == filters.license)
+        where.append(Asset.license == filters.license)
     for name, column in (("community", Asset.community_id), ("regency", Asset.regency_id), ("venue", Asset.venue_id)):
         slug = getattr(filters, name)
         if slug:
             ref = refs.by_slug(_PLURALS[name]).get(slug)
-            where.append(steer(column) == ref.id if ref else false())
-    match = search.matching(filters.q, any_word=any_word, key=steer(Asset.id)) if filters.q else None
+            where.append(column == ref.id if ref else false())
+    match = search.matching(filters.q, any_word=any_word) if filters.q else None
     if match is not None:
         where.append(match)
     return where
@@ -308,8 +312,15 @@ def page(
     if counts.total == 0 and len(search.terms(filters.q)) > 1:
         any_word, counts = True, facets(filters, any_word=True)
     key = SORTS[filters.sort]
-    in_order = counts.total > SORT_MATCHES_UP_TO
-    statement = select(*CARD_COLUMNS, *REFERENCE_COLUMNS).where(*conditions(filters, any_word, in_order))
+    statement = select(*CARD_COLUMNS, *REFERENCE_COLUMNS).where(*conditions(filters, any_word))
+    if counts.total <= SORT_MATCHES_UP_TO:
+        # Few matches. The planners cannot know how few (SQLite keeps no such statistics,
+        # PostgreSQL guesses a search word's share), and reading the catalogue in index order
+        # until a page is full would walk all of it for a rare word. Ordering by an expression
+        # no index serves makes them fetch just the matches (by the search index, or the
+        # filter's own index) and sort those: at most SORT_MATCHES_UP_TO rows.
+        dialect = db.session.get_bind().dialect.name
+        key = tuple(_unindexed(column, dialect) for column in key)
     result = Page(items=[], per_page=per_page, facets=counts, any_word=any_word)
     if before:
         statement = statement.where(tuple_(*key) > tuple_(*_cursor_values(before, filters.sort)))

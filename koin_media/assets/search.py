@@ -146,15 +146,13 @@ def match_expression(query: str | None, any_word: bool = False) -> str | None:
     return (" OR " if any_word else " AND ").join(groups)
 
 
-def matching(query: str | None, any_word: bool = False, key=None) -> ColumnElement[bool] | None:
+def matching(query: str | None, any_word: bool = False) -> ColumnElement[bool] | None:
     """A filter on Asset.id for assets whose text matches every word of ``query`` (or any
-    word, with ``any_word``) by prefix or stem; None when the query has no words. ``key`` is
-    the expression tested for membership (default Asset.id; the catalogue passes ``id + 0``
-    to keep SQLite from looking matches up one by one and sorting them)."""
+    word, with ``any_word``) by prefix or stem; None when the query has no words."""
     expression = match_expression(query, any_word)
     if expression is None:
         return None
-    key = Asset.id if key is None else key
+    key = Asset.id
     if _dialect() == "postgresql":
         ids = text(f"SELECT asset_id FROM {TABLE} WHERE document @@ to_tsquery('simple', :q)").bindparams(q=expression)
         return key.in_(ids.columns(column("asset_id", Integer)))
