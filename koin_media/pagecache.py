@@ -218,7 +218,7 @@ def _variant() -> tuple:
     """What decides the answer: the URL (with scheme and host: pages carry absolute links,
     and one host's page must never be served for another, a cache-poisoning classic) and the
     language (the session's, or for the API the Accept-Language header)."""
-    return (request.host_url, request.path, request.query_string, visitor_locale())
+    return (request.scheme, request.host, request.path, request.query_string, visitor_locale())
 
 
 def visitor_cache(view):
@@ -261,10 +261,9 @@ def unrationed() -> bool:
 def _answer(page: _Page) -> Response:
     response = Response(status=200, content_type=page.content_type)
     response.headers["Cache-Control"] = "no-cache"  # kept, but revalidated (a 304) before reuse
-    response.vary.add("Cookie")
     compressible = len(page.body) >= GZIP_MIN_BYTES
-    if compressible:
-        response.vary.add("Accept-Encoding")
+    # Set whole (werkzeug's vary.add parses the header again each time).
+    response.headers["Vary"] = "Cookie, Accept-Encoding" if compressible else "Cookie"
     gzipped = compressible and "gzip" in request.accept_encodings
     etag = page.etag + ("-gz" if gzipped else "")  # each encoding its own tag (RFC 9110 8.8.3)
     response.set_etag(etag)
