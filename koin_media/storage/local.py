@@ -4,8 +4,8 @@ Layout under the storage root::
 
     objects/<key>                     the objects themselves
     meta/<sha256(key)[:2]>/<sha>.json content type and ETag of each object
-    multipart/<upload_id>/upload.json key, content type, start of an unfinished upload
-    multipart/<upload_id>/<nnnnn>.<md5>  its parts, named by part number and MD5
+    multipart/<upload_id>/            an unfinished upload: its parts are written in place
+                                      into the object-to-be (see local_parts.py)
     tmp/                              files being written, renamed into place when whole
 
 The browser PUTs parts to signed URLs of the app itself (``routes.py``), so the front end
@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,10 +34,9 @@ from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 from ..localdisk import lock_in_use
+from . import local_parts as parts
 from .base import (
     MAX_PART_SIZE,
-    MIN_PART_SIZE,
-    InvalidPart,
     ObjectInfo,
     ObjectNotFound,
     PartInfo,
@@ -51,17 +51,15 @@ from .base import (
     check_prefix,
     translate_os_errors,
 )
+from .local_parts import PartTooLarge, StoredPart
 
-CHUNK = 1 << 20
+__all__ = ["FileGrant", "LocalStorage", "PartTooLarge"]
+
+CHUNK = parts.CHUNK
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
-PART_FILE = re.compile(r"^(\d{5})\.([0-9a-f]{32})$")
-MD5_HEX = re.compile(r"^[0-9a-f]{32}$")
 PART_SALT = "koin-storage-part"
 FILE_SALT = "koin-storage-file"
-
-
-class PartTooLarge(StorageError):
-    pass
+TRASH_PREFIX = ".trash-"
 
 
 @dataclass(frozen=True)
@@ -130,9 +128,12 @@ class LocalStorage(Storage):
         upload_id = secrets.token_urlsafe(24)
         folder = self._upload_dir(upload_id)
         folder.mkdir(parents=True)
+        # Made here, once: a part is written into ``data`` only while it exists, so after
+        # complete has moved it away no late part can start a new one that records describe.
+        (folder / parts.DATA).touch(exist_ok=False)
         initiated = datetime.now(UTC).isoformat()
         info = {"key": key, "content_type": content_type, "initiated": initiated}
-        (folder / "upload.json").write_text(json.dumps(info))
+        (folder / parts.UPLOAD_INFO).write_text(json.dumps(info))  # last: now the upload exists
         return upload_id
 
     def part_signature(self, upload_id: str, key: str, part_number: int, expires: int, max_bytes: int) -> str:
@@ -150,12 +151,17 @@ class LocalStorage(Storage):
             return None
         return int(max_bytes)
 
+    @translate_os_errors
     def sign_part(self, key: str, upload_id: str, part_number: int, *, size: int) -> tuple[str, int]:
         check_key(key)
         check_part_number(part_number)
         if not 0 <= size <= MAX_PART_SIZE:
             raise ValueError(f"part size must be between 0 and {MAX_PART_SIZE}")
-        self._upload_dir(upload_id)
+        folder = self._upload_dir(upload_id)
+        # The signed sizes tell where parts go in the object (local_parts.py). An upload that is
+        # gone still gets its URL, as from S3: the PUT answers 404.
+        with suppress(FileNotFoundError, NotADirectoryError):
+            parts.note_signed(folder, part_number, size)
         expires = int(time.time()) + self.upload_ttl
         signature = self.part_signature(upload_id, key, part_number, expires, size)
         query = {"key": key, "expires": expires, "max_bytes": size, "signature": signature}
@@ -166,94 +172,104 @@ class LocalStorage(Storage):
     def write_part(
         self, key: str, upload_id: str, part_number: int, stream: BinaryIO, max_bytes: int = MAX_PART_SIZE
     ) -> str:
-        """Store one part from ``stream``; returns its MD5 (the S3 part ETag).
+        """Store one part from ``stream``, at its place in the object when that is known;
+        returns its MD5 (the S3 part ETag).
 
         Raises PartTooLarge as soon as a byte beyond ``max_bytes`` arrives; nothing is kept."""
         check_part_number(part_number)
         folder, _info = self._upload(key, upload_id)
         limit = min(max_bytes, MAX_PART_SIZE)
-        md5, size = hashlib.md5(usedforsecurity=False), 0
+        try:
+            with parts.writing_part(folder, part_number, upload_id):
+                parts.forget(folder, part_number)
+                offset = parts.offset_in_data(folder, part_number, limit)
+                if offset is None:
+                    return self._write_own_file(folder, part_number, stream, limit)
+                fd = os.open(folder / parts.DATA, os.O_WRONLY)
+                try:
+                    etag, size = parts.receive(stream, fd, offset, limit, part_number)
+                finally:
+                    os.close(fd)
+                parts.record(folder, part_number, etag, size, offset)
+                return etag
+        except FileNotFoundError:
+            raise UploadNotFound(upload_id) from None  # aborted while the part was arriving
+
+    def _write_own_file(self, folder: Path, part_number: int, stream: BinaryIO, limit: int) -> str:
         fd, tmp = self._temp_file()
         try:
-            with os.fdopen(fd, "wb") as out:
-                # Never ask for more than one byte past the limit: that byte is enough to refuse.
-                while chunk := stream.read(min(CHUNK, limit - size + 1)):
-                    size += len(chunk)
-                    if size > limit:
-                        raise PartTooLarge(f"part {part_number} is larger than {limit} bytes")
-                    md5.update(chunk)
-                    out.write(chunk)
-            etag = md5.hexdigest()
+            try:
+                etag, _size = parts.receive(stream, fd, 0, limit, part_number)
+            finally:
+                os.close(fd)
             os.replace(tmp, folder / f"{part_number:05d}.{etag}")
-        except FileNotFoundError:
-            Path(tmp).unlink(missing_ok=True)
-            raise UploadNotFound(upload_id) from None  # aborted while the part was arriving
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        # A part sent again replaces the earlier one, as on S3; the newest file wins a race.
-        name = f"{part_number:05d}.{etag}"
-        try:
-            newest = (folder / name).stat().st_mtime_ns
-            for older in folder.glob(f"{part_number:05d}.*"):
-                if older.name != name and older.stat().st_mtime_ns < newest:
-                    older.unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass  # a concurrent copy of this part, or an abort, got there first
         return etag
-
-    def _part_files(self, folder: Path) -> dict[int, Path]:
-        newest: dict[int, tuple[int, Path]] = {}
-        for path in folder.iterdir():
-            match = PART_FILE.match(path.name)
-            if not match:
-                continue
-            try:
-                mtime = path.stat().st_mtime_ns
-            except FileNotFoundError:
-                continue  # replaced under our feet by a newer copy of the part
-            number = int(match.group(1))
-            if number not in newest or mtime > newest[number][0]:
-                newest[number] = (mtime, path)
-        return {number: path for number, (_mtime, path) in newest.items()}
 
     @translate_os_errors
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         folder, _info = self._upload(key, upload_id)
-        files = sorted(self._part_files(folder).items())
-        return [PartInfo(number, path.name.split(".")[1], path.stat().st_size) for number, path in files]
+        try:
+            stored = parts.stored_parts(folder)
+        except FileNotFoundError:
+            raise UploadNotFound(upload_id) from None
+        return [PartInfo(part.number, part.etag, part.size) for _number, part in sorted(stored.items())]
 
     @translate_os_errors
     def check_upload(self, key: str, upload_id: str) -> None:
         self._upload(key, upload_id)
 
     @translate_os_errors
-    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
+    def complete_multipart(self, key: str, upload_id: str, parts_sent: list[tuple[int, str]]) -> ObjectInfo:
         folder, info = self._upload(key, upload_id)
-        checked = check_part_list(parts)
-        files = []
-        for index, (number, etag) in enumerate(checked):
-            path = folder / f"{number:05d}.{etag}"
-            if not MD5_HEX.match(etag) or not path.is_file():
-                raise InvalidPart(f"part {number} with ETag {etag} was not uploaded")
-            if index < len(checked) - 1 and path.stat().st_size < MIN_PART_SIZE:
-                raise InvalidPart(f"part {number} is smaller than {MIN_PART_SIZE} bytes")
-            files.append(path)
-        md5s = b"".join(bytes.fromhex(etag) for _number, etag in checked)
-        etag = f"{hashlib.md5(md5s, usedforsecurity=False).hexdigest()}-{len(checked)}"
+        checked = check_part_list(parts_sent)
         try:
-            self._write_object(key, info["content_type"], etag, self._concatenate(files))
+            with parts.completing(folder, upload_id):
+                chosen = parts.chosen_parts(folder, checked)
+                md5s = b"".join(bytes.fromhex(part.etag) for part in chosen)
+                etag = f"{hashlib.md5(md5s, usedforsecurity=False).hexdigest()}-{len(chosen)}"
+                self._assemble(key, info["content_type"], etag, folder, chosen)
+                self._discard(folder)  # still locked: no part can start meanwhile
         except FileNotFoundError:
-            raise UploadNotFound(upload_id) from None  # aborted or completed by another request
-        shutil.rmtree(folder, ignore_errors=True)
+            raise UploadNotFound(upload_id) from None  # aborted by another request meanwhile
         return self.head(key) or ObjectInfo(key, 0, info["content_type"], etag)
 
-    @staticmethod
-    def _concatenate(files: list[Path]) -> Iterator[bytes]:
-        for path in files:
-            with path.open("rb") as part:
-                while chunk := part.read(CHUNK):
-                    yield chunk
+    def _assemble(self, key: str, content_type: str, etag: str, folder: Path, chosen: list[StoredPart]) -> None:
+        """Make the object from the chosen parts, moving files rather than copying bytes."""
+        data = folder / parts.DATA
+        starts, offset = [], 0
+        for part in chosen:
+            starts.append(offset)
+            offset += part.size
+        placed = [(part, start) for part, start in zip(chosen, starts, strict=True) if part.offset is not None]
+        if not placed and len(chosen) == 1:
+            self._install(key, chosen[0].path, content_type, etag)  # one part, in a file of its own
+        elif data.is_file() and all(part.offset == start for part, start in placed):
+            # The usual case: every part already lies where the object needs it.
+            late = [(part, start) for part, start in zip(chosen, starts, strict=True) if part.offset is None]
+            parts.fill_and_trim(folder, chosen, late, size=offset)
+            self._install(key, data, content_type, etag)
+        else:
+            # Parts of uneven sizes or numbers skipped (S3 allows both): build the object anew.
+            fd = os.open(data, os.O_RDONLY) if data.is_file() else None
+            try:
+                chunks = (chunk for part in chosen for chunk in parts.read_part(part, fd))
+                self._write_object(key, content_type, etag, chunks)
+            finally:
+                if fd is not None:
+                    os.close(fd)
+
+    def _discard(self, folder: Path) -> None:
+        """Remove an upload's folder. It is renamed first, so a part arriving meanwhile finds
+        its upload gone instead of adding files to a folder being removed."""
+        trash = self.multipart / f"{TRASH_PREFIX}{secrets.token_hex(8)}"
+        try:
+            os.rename(folder, trash)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        shutil.rmtree(trash, ignore_errors=True)
 
     @translate_os_errors
     def abort_multipart(self, key: str, upload_id: str) -> None:
@@ -261,7 +277,7 @@ class LocalStorage(Storage):
             folder, _info = self._upload(key, upload_id)
         except UploadNotFound:
             return
-        shutil.rmtree(folder, ignore_errors=True)
+        self._discard(folder)
 
     @translate_os_errors
     def list_multipart_uploads(self, prefix: str = "") -> list[PendingUpload]:
@@ -270,8 +286,10 @@ class LocalStorage(Storage):
             return []
         pending = []
         for folder in self.multipart.iterdir():
+            if folder.name.startswith(TRASH_PREFIX):
+                continue  # being removed
             try:
-                info = json.loads((folder / "upload.json").read_text())
+                info = json.loads((folder / parts.UPLOAD_INFO).read_text())
             except (FileNotFoundError, NotADirectoryError, ValueError):
                 continue  # being created or removed right now
             if info["key"].startswith(prefix):
@@ -283,7 +301,7 @@ class LocalStorage(Storage):
 
     def _write_object(self, key: str, content_type: str | None, etag: str | None, chunks) -> None:
         """Write ``chunks`` to the object; with ``etag`` None, its MD5 is computed on the way."""
-        target = self.object_path(key)
+        self.object_path(key)  # a bad key fails before anything is written
         md5 = hashlib.md5(usedforsecurity=False) if etag is None else None
         fd, tmp = self._temp_file()
         try:
@@ -292,29 +310,36 @@ class LocalStorage(Storage):
                     if md5 is not None:
                         md5.update(chunk)
                     out.write(chunk)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
-        except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise StorageError(f"key {key!r} clashes with another key's folder") from exc
+            self._install(key, Path(tmp), content_type, etag if md5 is None else md5.hexdigest())
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        stat = target.stat()
+
+    def _install(self, key: str, path: Path, content_type: str | None, etag: str | None) -> None:
+        """Make the whole file at ``path`` the object ``key``: a rename, its bytes are not copied.
+
+        The metadata is written first, so a full disk fails before anything has moved."""
+        target = self.object_path(key)
+        stat = path.stat()
         meta = {
             "key": key,
             "content_type": content_type,
-            "etag": etag if md5 is None else md5.hexdigest(),
+            "etag": etag,
             "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
+            "mtime_ns": stat.st_mtime_ns,  # a rename keeps it: head() can tell the file is ours
         }
         meta_path = self._meta_path(key)
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = self._temp_file()
         try:
             with os.fdopen(fd, "w") as out:
                 json.dump(meta, out)
+            meta_path.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
             os.replace(tmp, meta_path)
+        except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise StorageError(f"key {key!r} clashes with another key's folder") from exc
         except BaseException:
             Path(tmp).unlink(missing_ok=True)  # a full disk must not also leak temp files
             raise
@@ -448,6 +473,10 @@ class LocalStorage(Storage):
             existed = folder.is_dir()
             folder.mkdir(parents=True, exist_ok=True)
             lines.append(StepReport("folder", f"{'exists' if existed else 'created'}: {folder}"))
+        # Folders of finished uploads that a killed process did not get to remove. Removing
+        # one another process is still removing does no harm: nothing in it is needed.
+        for trash in self.multipart.glob(f"{TRASH_PREFIX}*"):
+            shutil.rmtree(trash, ignore_errors=True)
         lines.append(StepReport("cors", "local storage: uploads and downloads go through the app, no CORS rule needed"))
         return lines
 
