@@ -113,7 +113,7 @@ def _ms(value: str) -> float:
 
 def parse_wrk(output: str) -> Measurement:
     """The figures of ``wrk --latency``'s report."""
-    percentiles = {int(p): _ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.MULTILINE)}
+    percentiles = {int(p): _ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.MULTILINE)}
     total = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h),", output, re.MULTILINE)
     if total is None or len(percentiles) != 3:
         raise RuntimeError(f"cannot read wrk's report:\n{output}")

@@ -144,6 +144,19 @@ class _LRU:
             self.bytes = 0
 
 
+class _Flights:
+    """One computation per key at a time: the threads that ask for a missing page or count
+    while it is being computed wait for it, instead of all computing it at once (a cold
+    search at a million assets took seconds when all eight threads of a worker ran it).
+    Striped locks keep the table bounded; reentrant, as a page computes counts inside."""
+
+    def __init__(self, stripes: int = 64):
+        self.locks = [threading.RLock() for _ in range(stripes)]
+
+    def lock(self, key) -> threading.RLock:
+        return self.locks[hash(key) % len(self.locks)]
+
+
 class _AppState:
     """What one app keeps (an app per process in production; several in the tests, each on
     its own database, so nothing kept for one is served by another)."""
@@ -153,6 +166,8 @@ class _AppState:
         self.memo = _LRU(MEMO_ENTRIES)
         self.recent = _LRU(RECENT_ENTRIES)
         self.pages = _LRU(4096, PAGE_CACHE_BYTES)
+        self.memo_flights = _Flights()
+        self.page_flights = _Flights()
 
 
 def init_app(app) -> None:
@@ -170,8 +185,12 @@ def memo(key: tuple, compute: Callable[[], object]):
     entry = state.memo.get(key)
     if entry is not None and entry[0] == current:
         return entry[1]
-    value = compute()
-    state.memo.put(key, (current, value))
+    with state.memo_flights.lock(key):
+        entry = state.memo.get(key)  # computed by the thread this one waited for
+        if entry is not None and entry[0] == current:
+            return entry[1]
+        value = compute()
+        state.memo.put(key, (current, value))
     return value
 
 
@@ -200,6 +219,12 @@ class _Page:
     etag: str
     size: int = 0
     gzipped: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, response: Response, current: int) -> _Page:
+        body = response.get_data()
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        return cls(current, time.monotonic(), body, response.content_type, etag, size=len(body))
 
     def gzip_body(self) -> bytes:
         if self.gzipped is None:
@@ -231,19 +256,18 @@ def visitor_cache(view):
         if max_age <= 0 or not _for_anybody():
             return view(*args, **kwargs)
         state = _state()
-        key, current, now = _variant(), state.generation.current(), time.monotonic()
+        key, current = _variant(), state.generation.current()
         page = state.pages.get(key)
-        if page is None or page.generation != current or now - page.stored > max_age:
-            g.shared_page = True  # templates leave out what is one visitor's (the CSRF token)
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
-                return response
-            if response.direct_passthrough or response.is_streamed:
-                return response
-            body = response.get_data()
-            page = _Page(current, now, body, response.content_type, hashlib.blake2b(body, digest_size=12).hexdigest())
-            page.size = len(body)
-            state.pages.put(key, page, page.size)
+        if not _fresh(page, current, max_age):
+            with state.page_flights.lock(key):
+                page = state.pages.get(key)  # made by the thread this one waited for
+                if not _fresh(page, current, max_age):
+                    g.shared_page = True  # templates leave out what is one visitor's (the CSRF token)
+                    response = current_app.make_response(view(*args, **kwargs))
+                    if not _shareable(response):
+                        return response
+                    page = _Page.of(response, current)
+                    state.pages.put(key, page, page.size)
         return _answer(page)
 
     cached.shared_page = True
@@ -256,6 +280,17 @@ def unrationed() -> bool:
     limiter need not work out which limits apply (a third of a cached page's cost)."""
     view = current_app.view_functions.get(request.endpoint)
     return getattr(view, "shared_page", False)
+
+
+def _fresh(page: _Page | None, current: int, max_age: float) -> bool:
+    return page is not None and page.generation == current and time.monotonic() - page.stored <= max_age
+
+
+def _shareable(response: Response) -> bool:
+    """A whole 200 answer that gives the visitor nothing of its own (no cookie)."""
+    if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
+        return False
+    return not (response.direct_passthrough or response.is_streamed)
 
 
 def _answer(page: _Page) -> Response:

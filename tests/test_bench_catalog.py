@@ -46,6 +46,12 @@ def test_reads_wrk_report():
     assert round(figures.rps, 1) == 379.7
 
 
+def test_reads_wrk_percentiles_in_seconds_with_trailing_blanks():
+    # wrk pads "2.45s" to its column width: seen at 1M assets, where a cold search took seconds.
+    report = WRK_REPORT.replace("    1.21s", "    2.45s ")
+    assert loadgen.parse_wrk(report).p99_ms == 2450.0
+
+
 def test_unreadable_wrk_report_is_an_error():
     with pytest.raises(RuntimeError, match="cannot read"):
         loadgen.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")

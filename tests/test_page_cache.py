@@ -195,3 +195,31 @@ def test_work_outside_the_catalogue_keeps_what_is_kept(client, creator):
     asset.status = "approved"
     db.session.commit()
     assert pagecache.generation() == before + 1
+
+
+def test_visitors_arriving_together_at_a_cold_page_compute_it_once(app, creator, monkeypatch):
+    """The first computes, the others wait for its answer (no stampede on a cold search)."""
+    import threading
+    import time
+
+    from koin_media.assets import routes
+
+    approved_asset(creator, "Kopi Sembalun")
+    real_page, calls, statuses = routes.catalog_page, [], []
+
+    def slow_page(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the other visitors to arrive while it computes
+        return real_page(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "catalog_page", slow_page)
+    visitors = [
+        threading.Thread(target=lambda: statuses.append(app.test_client().get("/assets?q=kopi").status_code))
+        for _ in range(4)
+    ]
+    for visitor in visitors:
+        visitor.start()
+    for visitor in visitors:
+        visitor.join()
+    assert statuses == [200] * 4
+    assert len(calls) == 1

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from ..storage import ObjectNotFound, StorageError, UploadNotFound, get_storage
+from ..storage import ObjectInfo, ObjectNotFound, StorageError, UploadNotFound, get_storage
 from . import quota, search
 from .models import (
     APPROVED,
@@ -122,16 +122,17 @@ def complete_upload(upload: MultipartUpload, parts: list[tuple[int, str]]) -> As
     """Assemble the parts, then verify the stored object. A refused file is deleted at once."""
     asset = upload.asset
     storage = get_storage()
-    storage.complete_multipart(upload.key, upload.upload_id, parts)
+    stored = storage.complete_multipart(upload.key, upload.upload_id, parts)
     upload.finished_at = utcnow()
     asset.status = VERIFYING
     db.session.commit()
-    return verify_and_queue(asset)
+    return verify_and_queue(asset, stored)
 
 
-def verify_and_queue(asset: Asset) -> Asset:
+def verify_and_queue(asset: Asset, stored: ObjectInfo | None = None) -> Asset:
+    """Verify the stored original (``stored``: what the store just said of it, if it did)."""
     try:
-        verdict = inspect_object(asset)
+        verdict = inspect_object(asset, stored)
     except StorageError:
         discard_unstored(asset)
         raise

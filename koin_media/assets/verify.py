@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from flask import current_app
 
 from ..media import sniff
-from ..storage import get_storage
+from ..storage import ObjectInfo, get_storage
 from .models import Asset
 from .quota import size_refusal
 
@@ -35,11 +35,12 @@ class Verdict:
     size: int | None = None
 
 
-def inspect_object(asset: Asset) -> Verdict:
-    """Decide whether the stored original of ``asset`` may go on to processing."""
+def inspect_object(asset: Asset, stored: ObjectInfo | None = None) -> Verdict:
+    """Decide whether the stored original of ``asset`` may go on to processing. ``stored``:
+    what completing the upload already learnt of the object (saves asking the store again)."""
     storage = get_storage()
     declared = asset.size_bytes  # what a multipart upload declared; None for a plain upload
-    info = storage.head(asset.storage_key)
+    info = stored if stored is not None else storage.head(asset.storage_key)
     if info is None:
         return Verdict(False, "missing")
     if info.size == 0:
