@@ -8,8 +8,9 @@ from ..access import is_staff, login_required, roles_required
 from ..assets import catalog, services
 from ..assets.catalog import CatalogFilters
 from ..assets.forms import DownloadForm, ReviewForm
+from ..assets.links import inline_url, media_urls
 from ..assets.models import PENDING_REVIEW, Asset
-from ..assets.routes import create_download, download_options, inline_url, media_urls, visible_asset_or_404
+from ..assets.routes import create_download, download_options, visible_asset_or_404
 from ..errors import error_response
 from ..pagecache import visitor_cache
 from ..roles import STAFF

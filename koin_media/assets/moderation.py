@@ -12,11 +12,10 @@ from ..access import get_or_404, roles_required
 from ..audit import AuditEvent
 from ..extensions import db
 from ..roles import STAFF
-from ..storage import get_storage
 from . import bp, services
 from .forms import ReviewForm
+from .links import media_urls, thumbnails
 from .models import PENDING_REVIEW, Asset
-from .routes import media_urls
 
 
 @bp.get("/moderation")
@@ -28,9 +27,7 @@ def moderation_queue():
         .options(joinedload(Asset.owner), joinedload(Asset.community))
         .order_by(Asset.submitted_at, Asset.id)
     ).all()
-    storage = get_storage()
-    thumbs = {a.id: storage.inline_url(a.thumb_key, "image/jpeg") for a in assets if a.thumb_key}
-    return render_template("assets/moderation_queue.html", assets=assets, thumbs=thumbs)
+    return render_template("assets/moderation_queue.html", assets=assets, thumbs=thumbnails(assets))
 
 
 @bp.route("/moderation/<int:asset_id>", methods=["GET", "POST"])

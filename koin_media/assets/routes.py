@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..access import get_or_404, is_staff, login_required, roles_required
 from ..errors import abort_with
 from ..extensions import db
-from ..pagecache import recent, visitor_cache
+from ..pagecache import visitor_cache
 from ..roles import CREATOR
 from ..storage import get_storage
 from ..storage.base import safe_filename
@@ -20,7 +20,8 @@ from . import bp, search, services
 from .catalog import CatalogFilters, references
 from .catalog import page as catalog_page
 from .forms import AssetDetailsForm, DownloadForm
-from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, WEB_RENDITION_TYPES, Asset, AssetDownload
+from .links import media_urls, thumbnails
+from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, Asset, AssetDownload
 
 PER_PAGE = 24
 
@@ -41,29 +42,6 @@ def owned_asset_or_404(asset_id: int) -> Asset:
     return get_or_404(Asset, asset_id, owner_attr="owner_id")
 
 
-def inline_url(key: str, content_type: str) -> str:
-    """A signed link to show a stored picture or play a rendition. One link per file is kept
-    for a quarter of its lifetime: a browser on a slow connection reuses the copy it has
-    instead of fetching the same picture under a new URL, and a page of 24 cards does not sign
-    24 links every time."""
-    ttl = current_app.config["DOWNLOAD_URL_TTL"]
-    host = request.host_url if has_request_context() else None  # local links name the host asked
-    return recent(("inline", host, key, content_type), ttl / 4, lambda: get_storage().inline_url(key, content_type))
-
-
-def media_urls(asset: Asset) -> dict:
-    """Short-lived URLs for the pictures and players a page shows. The player streams the web
-    rendition, never the original: that leaves only through the logged, licensed download."""
-    urls = {}
-    for name in ("thumb_key", "preview_key", "poster_key"):
-        key = getattr(asset, name)
-        if key:
-            urls[name.removesuffix("_key")] = inline_url(key, "image/jpeg")
-    if asset.kind in WEB_RENDITION_TYPES and asset.web_key:
-        urls["play"] = inline_url(asset.web_key, WEB_RENDITION_TYPES[asset.kind])
-    return urls
-
-
 @bp.app_template_global()
 def highlight(text: str, query: str, max_chars: int | None = None):
     """``text`` escaped, with the words a search matched marked (search.highlight)."""
@@ -75,16 +53,12 @@ def asset_labels():
     return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "license_labels": LICENSES}
 
 
-def thumbnails(assets) -> dict[int, str]:
-    return {a.id: inline_url(a.thumb_key, "image/jpeg") for a in assets if a.thumb_key}
-
-
 @bp.get("/assets")
 @visitor_cache
 def catalog():
     filters = CatalogFilters.from_args(request.args)
     after, before = request.args.get("after"), request.args.get("before")
-    number = None if after or before else page_number(request.args.get("page"), last_page=10**9)
+    number = None if after or before else page_number(request.args.get("page"))
     page = catalog_page(filters, PER_PAGE, number=number, after=after, before=before)
     return render_template(
         "assets/catalog.html",

@@ -121,7 +121,7 @@ def managed_venue_ids(venues) -> set[int]:
 @bp.get("/venues/<slug>")
 def show(slug):
     from ..assets import catalog  # see can_manage: the same import cycle
-    from ..assets.routes import thumbnails
+    from ..assets.links import thumbnails
 
     venue = venue_or_404(slug)
     assets = catalog.page(catalog.CatalogFilters(venue=venue.slug), VENUE_ASSETS).items
