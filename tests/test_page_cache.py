@@ -223,3 +223,14 @@ def test_visitors_arriving_together_at_a_cold_page_compute_it_once(app, creator,
         visitor.join()
     assert statuses == [200] * 4
     assert len(calls) == 1
+
+
+def test_the_language_switch_asks_a_token_only_of_cookies_that_sign_someone_in(client, creator, auth):
+    from koin_media.accounts.services import create_token
+
+    _token, plain = create_token(creator)
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {plain}"}
+    assert client.post("/language", data={"locale": "en"}, headers=bearer).status_code == 302  # no cookie
+    auth.login(creator)
+    assert client.post("/language", data={"locale": "id"}).status_code == 400  # a signed-in cookie

@@ -26,7 +26,7 @@ from ..reference.models import Community, Regency
 from ..validators import MAX_DATABASE_ID
 from ..venues.models import Venue
 from . import search
-from .models import APPROVED, KINDS, LICENSES, Asset
+from .models import APPROVED, KINDS, LICENSES, Asset, split_tags
 
 # A literal, not a bound parameter: a generic PostgreSQL plan then still knows the value.
 PUBLIC = Asset.status == literal_column(f"'{APPROVED}'")
@@ -103,9 +103,6 @@ class Card:
     download_count: int
     approved_at: datetime | None
     thumb_key: str | None
-    duration_seconds: float | None
-    width: int | None
-    height: int | None
     community: Ref | None = None
     regency: Ref | None = None
     venue: Ref | None = None
@@ -113,7 +110,7 @@ class Card:
 
     @property
     def tag_list(self) -> list[str]:
-        return [t for t in (s.strip() for s in self.tags.split(",")) if t]
+        return split_tags(self.tags)
 
 
 CARD_COLUMNS = [

@@ -73,6 +73,11 @@ LICENSE_URLS = {
 }
 
 
+def split_tags(tags: str) -> list[str]:
+    """The tags of a comma-separated list, trimmed, empty ones dropped."""
+    return [t for t in (s.strip() for s in tags.split(",")) if t]
+
+
 def _in(values) -> str:
     return "({})".format(", ".join(f"'{v}'" for v in values))
 
@@ -166,7 +171,7 @@ class Asset(db.Model):
 
     @property
     def tag_list(self) -> list[str]:
-        return [t for t in (s.strip() for s in self.tags.split(",")) if t]
+        return split_tags(self.tags)
 
     @property
     def details_complete(self) -> bool:
@@ -203,14 +208,9 @@ class Asset(db.Model):
 
 
 def _in_catalog(asset: Asset) -> bool:
-    """Whether a change to ``asset`` may show in the public catalogue: it is, or was, approved.
-    Should a stored asset's status change ever come without its old value, it counts too,
-    rather than risk a withdrawn asset staying on a shared page."""
-    state = inspect(asset)
-    history = state.attrs.status.history
-    if state.persistent and history.added and not history.deleted and not history.unchanged:
-        return True
-    return APPROVED in (asset.status, *history.deleted)
+    """Whether a change to ``asset`` may show in the public catalogue: it is, or was, approved
+    (the status column keeps its old value on change: active_history)."""
+    return APPROVED in (asset.status, *inspect(asset).attrs.status.history.deleted)
 
 
 pagecache.watch(Asset, _in_catalog)

@@ -152,12 +152,11 @@ def matching(query: str | None, any_word: bool = False) -> ColumnElement[bool] |
     expression = match_expression(query, any_word)
     if expression is None:
         return None
-    key = Asset.id
     if _dialect() == "postgresql":
         ids = text(f"SELECT asset_id FROM {TABLE} WHERE document @@ to_tsquery('simple', :q)").bindparams(q=expression)
-        return key.in_(ids.columns(column("asset_id", Integer)))
+        return Asset.id.in_(ids.columns(column("asset_id", Integer)))
     ids = text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :q").bindparams(q=expression)
-    return key.in_(ids.columns(column("rowid", Integer)))
+    return Asset.id.in_(ids.columns(column("rowid", Integer)))
 
 
 # --- Highlighting -------------------------------------------------------------------------

@@ -40,8 +40,9 @@ def set_language():
     An anonymous visitor's switch needs no CSRF token: a forged one changes only the
     language of a visitor who is nobody, and leaving the token out keeps anonymous pages
     cookie-free and shareable (pagecache.py). A request whose cookies sign someone in is
-    checked here, as every other form is."""
-    if current_user.is_authenticated or cookie_signs_someone_in():
+    checked here, as every other form is; a bearer call without such cookies needs no token,
+    as everywhere (security.protect_from_forgery)."""
+    if cookie_signs_someone_in():
         csrf.protect()
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
