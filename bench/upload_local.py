@@ -25,7 +25,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,13 +41,9 @@ MiB = 1024 * 1024
 UPPY_LIMIT = 4  # parts in flight at once: `limit` of the AwsS3 plugin in static/js/upload.js
 
 sys.path.insert(0, str(ROOT))
+from servers import free_port  # noqa: E402  (bench/servers.py, beside this script)
+
 from koin_media.assets.quota import part_count, part_size  # noqa: E402  (the one part plan)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_file(path: Path, size: int) -> None:
