@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from . import errors, i18n, jobs, pagecache, security, storage
+from .access import may_visit, wants_json
+from .accounts.services import user_for_token
+from .accounts.sessions import user_for_session
+from .database import engine_options, install_sqlite_hooks, start_view
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .json_bodies import BoundedJSONProvider
+from .roles import ROLE_LABELS
 from .validators import MAX_DATABASE_ID
 
 PROJECT_ROOT = config_module.PROJECT_ROOT
@@ -56,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_hooks(app)
 
+    # The CLI names every feature's commands: imported when an app is built, like the views.
     from . import cli
 
     cli.init_app(app)
@@ -74,9 +81,6 @@ def _refuse_insecure_defaults(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, jobs, pagecache, storage
-    from .database import engine_options, install_sqlite_hooks
-
     busy_timeout_ms = app.config["DATABASE_BUSY_TIMEOUT_MS"]
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"], busy_timeout_ms)
@@ -103,35 +107,59 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Every view module is named here: importing one attaches its routes to its package's
+    blueprint, and nothing else imports views, so loading a model never loads a page."""
+    # In the factory, not at the top: importing any module of the package runs this file first.
+    from . import main, notifications
     from .accounts import bp as accounts_bp
+    from .accounts import coordinator_routes, session_routes
+    from .accounts import routes as account_routes
     from .admin import bp as admin_bp
+    from .admin import routes as admin_routes
+    from .api import assets as api_assets
+    from .api import auth as api_auth
+    from .api import bookings as api_bookings
     from .api import bp as api_bp
+    from .api import reference as api_reference
+    from .api import schools as api_schools
+    from .api import users as api_users
+    from .api import venues as api_venues
     from .assets import bp as assets_bp
-    from .booking.views import bp as booking_bp
-    from .main import bp as main_bp
+    from .assets import jobs as asset_jobs
+    from .assets import moderation, renditions, upload_routes
+    from .assets import routes as asset_routes
+    from .booking import bp as booking_bp
+    from .booking import files_routes, manage
+    from .booking import jobs as booking_jobs
+    from .booking import views as booking_views
+    from .main import routes as main_routes
     from .storage import bp as storage_bp
+    from .storage import routes as storage_routes
     from .venues import bp as venues_bp
+    from .venues import routes as venue_routes
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(assets_bp)
-    app.register_blueprint(storage_bp)
-    app.register_blueprint(venues_bp)
-    app.register_blueprint(booking_bp)
+    views = (
+        account_routes, coordinator_routes, session_routes, admin_routes, main_routes, storage_routes,
+        api_assets, api_auth, api_bookings, api_reference, api_schools, api_users, api_venues,
+        asset_routes, moderation, upload_routes, booking_views, files_routes, manage, venue_routes,
+    )  # fmt: skip
+    jobs = (asset_jobs, renditions, booking_jobs)  # their tasks join the queue when imported
+    app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
+
+    for blueprint in (main.bp, accounts_bp, api_bp, admin_bp, assets_bp, storage_bp, venues_bp, booking_bp):
+        app.register_blueprint(blueprint)
+    notifications.init_app(app)
 
 
 def _register_hooks(app: Flask) -> None:
-    from . import errors, security
-    from .database import start_view
-    from .roles import ROLE_LABELS
 
     errors.init_app(app)
     app.before_request(security.protect_from_forgery)
     app.after_request(security.set_security_headers)
     # Registered last on purpose: the hooks before it read, the view writes (database.py).
     app.before_request(lambda: start_view(db.session))
+
+    app.add_template_global(may_visit)
 
     @app.context_processor
     def template_globals():
@@ -153,31 +181,20 @@ def _register_hooks(app: Flask) -> None:
 # (accounts/sessions.py), so log-out and a new password end them; the API uses bearer tokens.
 @login_manager.user_loader
 def _load_user_from_session(session_id: str):
-    from .accounts.sessions import user_for_session
-    from .security import sends_bearer
-
-    if sends_bearer():
+    if security.sends_bearer():
         return None  # a request with a token (even an empty one) is judged by the token alone
     return user_for_session(session_id)
 
 
 @login_manager.request_loader
-def _load_user_from_token(request):
-    from .accounts.services import user_for_token
-    from .security import bearer_token
-
-    plain = bearer_token()
+def _load_user_from_token(_request):
+    plain = security.bearer_token()
     return user_for_token(plain) if plain else None
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    from flask import flash, redirect, request, url_for
-
-    from .access import wants_json
-    from .errors import error_response
-
     if wants_json():
-        return error_response(401)
+        return errors.error_response(401)
     flash(login_manager.login_message, login_manager.login_message_category)
     return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -44,6 +44,16 @@ def roles_required(*roles: str):
 
 
 login_required = roles_required()
+
+
+def may_visit(endpoint: str, user=current_user) -> bool:
+    """Whether ``user`` passes the guard of the view behind ``endpoint``: the navigation and
+    any link to a guarded page ask this, so the roles are written once, on the view.
+    ``functools.wraps`` carries ``required_roles`` through the decorators stacked above."""
+    roles = getattr(current_app.view_functions[endpoint], "required_roles", None)
+    if roles is None:
+        return True  # an open page
+    return bool(user.is_authenticated) and (not roles or user.has_role(*roles))
 
 
 def is_staff(user=current_user) -> bool:

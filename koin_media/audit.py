@@ -4,13 +4,16 @@ transaction as the decision it records."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .accounts.models import User
 from .database import UTCDateTime, utcnow
 from .extensions import db
+
+if TYPE_CHECKING:  # the log sits below every feature, accounts too: the mapper finds "User" by name
+    from .accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -25,7 +28,7 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship("User", lazy="joined")
 
 
 def record(actor, action: str, subject, **detail) -> AuditEvent:

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import time, timedelta
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .accounts import services as accounts
-from .accounts.models import User
+from .accounts.models import COORDINATOR_APPROVED, School, User
+from .assets.cli import media_cli, storage_cli
+from .booking import schedule
+from .booking.models import Program
 from .database import utcnow, writes_database
 from .extensions import db
+from .localtime import local_today
+from .reference.models import Community, Regency
 from .reference.services import ensure_reference_data
 from .roles import ROLES
+from .venues.cli import booking_cli
+from .venues.models import Venue
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -109,9 +117,6 @@ DEMO_USERS = (
 
 
 def _demo_profile(user: User, profile: dict) -> None:
-    from .accounts.models import School
-    from .reference.models import Community, Regency
-
     if "community" in profile:
         user.community = db.session.scalar(select(Community).where(Community.slug == profile["community"]))
     if "regency" in profile:
@@ -177,9 +182,6 @@ DEMO_VENUES = (
 
 
 def _seed_venues() -> int:
-    from .reference.models import Regency
-    from .venues.models import Venue
-
     existing = set(db.session.scalars(select(Venue.slug)))
     added = 0
     for slug, name, regency, address, text_id, text_en in DEMO_VENUES:
@@ -236,13 +238,6 @@ DEMO_SLOT_DAYS = 60
 
 def _seed_programs() -> tuple[int, int]:
     """The demo programs (once) and their sessions for the next days (only the missing ones)."""
-    from datetime import time, timedelta
-
-    from .booking import schedule
-    from .booking.models import Program
-    from .venues.models import Venue
-    from .venues.services import local_today
-
     programs_added = slots_added = 0
     today = local_today()
     for spec in DEMO_PROGRAMS:
@@ -275,10 +270,6 @@ def _seed_programs() -> tuple[int, int]:
 def _link_demo_users() -> None:
     """The demo venue manager runs both demo venues; the demo school is verified and its demo
     coordinator approved, so that the demo can book."""
-    from .accounts.models import COORDINATOR_APPROVED, School
-    from .database import utcnow
-    from .venues.models import Venue
-
     manager = accounts.find_user_by_email("pengelola@demo.koin.test")
     if manager is not None and manager.role == "venue_manager":
         for venue in db.session.scalars(select(Venue).where(Venue.slug.in_([v[0] for v in DEMO_VENUES]))):
@@ -295,9 +286,6 @@ def _link_demo_users() -> None:
 
 
 def init_app(app) -> None:
-    from .assets.cli import media_cli, storage_cli
-    from .venues.cli import booking_cli
-
     app.cli.add_command(booking_cli)
 
     app.cli.add_command(media_cli)

@@ -10,7 +10,7 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-WITA = "Asia/Makassar"
+from .localtime import WITA
 
 
 def select_locale() -> str:

@@ -42,7 +42,7 @@ def worker_app():
     package, which registers their jobs with the queue."""
     global _worker_app
     if _worker_app is None:
-        from . import create_app
+        from . import create_app  # the factory sits above every job module: a top import is a cycle
 
         _worker_app = create_app()
     return _worker_app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import current_app, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -179,3 +182,14 @@ def apply_limits(limits):
         return view
 
     return decorator
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only redirect to paths on this site, never to another host. Control characters (CR/LF
+    would split the Location header, a 500) and invisible format characters are refused."""
+    if target and not any(unicodedata.category(char)[0] in "CZ" and char != " " for char in target):
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+        if local and "\\" not in target:  # browsers read "/\\host" as another host
+            return target
+    return fallback

@@ -1,5 +1,5 @@
+"""People and their access: accounts, sessions, API tokens, e-mail links and school coordinators."""
+
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
-
-from . import coordinator_routes, routes, session_routes  # noqa: E402,F401

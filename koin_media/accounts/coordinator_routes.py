@@ -13,8 +13,8 @@ from flask_login import current_user
 from ..access import roles_required
 from ..extensions import db
 from ..forms import Form
-from ..main.routes import safe_next
 from ..roles import SCHOOL, STAFF
+from ..security import safe_next
 from . import bp, coordinators
 from .models import COORDINATOR_STATUS_LABELS, School, User
 

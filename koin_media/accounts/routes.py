@@ -6,9 +6,8 @@ from flask_login import current_user
 
 from ..access import get_or_404, login_required
 from ..database import write_lock_when_writing
-from ..main.routes import safe_next
 from ..roles import ROLE_LABELS, SELF_SERVICE_ROLES
-from ..security import apply_limits, registration_limits
+from ..security import apply_limits, registration_limits, safe_next
 from . import bp, services, sessions, throttle
 from .forms import REGISTRATION_FORMS, ChangePasswordForm, ConfirmedPasswordMixin, LoginForm, ProfileForm
 from .models import ApiToken

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -200,3 +200,22 @@ def tokens_of(user: User) -> list[ApiToken]:
     return list(
         db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
     )
+
+
+# -- the office's user list (admin pages and the API) ---------------------------------------
+
+
+def user_query(search: str | None = None, role: str | None = None) -> Select:
+    """Users matching a search over name, e-mail and business, newest first."""
+    statement = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if role:
+        statement = statement.where(User.role == role)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        statement = statement.where(or_(User.email.like(like), User.name.ilike(like), User.business_name.ilike(like)))
+    return statement
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    db.session.commit()

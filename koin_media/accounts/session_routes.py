@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import login_required
-from ..main.routes import safe_next
-from ..security import apply_limits, password_reset_limits, verification_resend_limits
+from ..security import apply_limits, password_reset_limits, safe_next, verification_resend_limits
 from . import bp, email_links, services, sessions
 from .forms import ForgotPasswordForm, ResetPasswordForm
 

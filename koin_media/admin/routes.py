@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import get_or_404, roles_required
+from ..accounts import services
 from ..accounts.models import User
 from ..errors import abort_with
 from ..extensions import db
 from ..roles import ADMIN, ROLES, STAFF
 from ..validators import page_number
-from . import bp, services
+from . import bp
 
 PER_PAGE = 50
 

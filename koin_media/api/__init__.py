@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from . import assets, auth, bookings, reference, schools, users, venues  # noqa: E402,F401

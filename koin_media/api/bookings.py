@@ -1,4 +1,4 @@
-"""JSON for bookings: request, detail, decisions, cancelling and check-in (issue 4).
+"""JSON for bookings: request, detail, decisions, cancelling and check-in.
 
 Refusals of the booking services answer 409 ``{"error": <code>}`` for conflicts (``slot_full``,
 ``duplicate_request``, …) and 422 ``{"error": "validation_failed", "errors": {field: [msg]}}``

@@ -1,7 +1,7 @@
 from flask import request
 
 from ..access import roles_required
-from ..admin.services import user_query
+from ..accounts.services import user_query
 from ..roles import ROLES, STAFF
 from . import bp
 from .auth import user_json

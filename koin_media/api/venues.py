@@ -1,4 +1,4 @@
-"""JSON for venues, programs, slots and school verification (issue 4)."""
+"""JSON for venues, programs, slots and school verification."""
 
 from __future__ import annotations
 

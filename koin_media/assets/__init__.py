@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("assets", __name__)
-
-from . import jobs, moderation, renditions, routes, upload_routes  # noqa: E402,F401

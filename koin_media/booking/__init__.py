@@ -1,14 +1,14 @@
 """Eduwisata bookings: programs and slots at venues, capacity-safe booking requests, decisions,
-check-in and the waitlist (issue 4).
+check-in and the waitlist.
 
 Write logic lives beside the models: ``capacity`` (the only code that changes a slot's held
 seats), ``services`` (requests and decisions), ``visits`` (check-in, no-show, completion),
 ``waitlist``, ``schedule`` (slot generation and closures); ``rules`` and ``problems`` hold the
-checks and their refusal codes; ``signals`` lets the notification outbox hook into the same
-transactions. The HTML and JSON routes are built on top of these services.
+checks and their refusal codes; ``signals`` announces changes, and the notifications package
+connects its listeners to them in its ``init_app``. The HTML and JSON routes are built on top
+of these services and attach to ``bp`` when ``create_app`` imports them.
 """
 
-from . import jobs, models  # noqa: F401  (registers the tables and the periodic job)
+from flask import Blueprint
 
-# isort: split
-from ..notifications import booking_mail  # noqa: F401  (its listeners write the outbox; last: needs the above)
+bp = Blueprint("booking", __name__)

@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from ..access import login_required
 from ..extensions import db
+from . import bp
 from .calendar_files import booking_calendar, booking_qr_svg, has_calendar_files, ics_filename
 from .models import Booking
 from .services import can_manage, is_school_of
-from .views import bp
 
 QR_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 

@@ -22,12 +22,12 @@ from ..extensions import db
 from ..roles import STAFF, VENUE_MANAGER
 from ..validators import EARLIEST_DAY, LATEST_DAY, MAX_DATABASE_ID, iso_day, whole_number
 from ..venues.models import Venue, venue_managers
-from . import codes, services, visits
+from . import bp, codes, services, visits
 from .forms import ActionForm, AttendanceForm, CheckInLookupForm, MoveForm, ReasonForm
 from .models import CHECKED_IN, COMPLETED, CONFIRMED, LEVELS, STATUS_LABELS, STATUSES, Booking, Program, Slot
 from .problems import BookingRefused
 from .schedule import LOCAL, local_to_utc
-from .views import attach_refusal, bp, refusal_status, render_detail, safe_next, visible_booking_or_404
+from .views import attach_refusal, refusal_status, render_detail, safe_next, visible_booking_or_404
 
 manager_only = roles_required(VENUE_MANAGER, STAFF)
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")

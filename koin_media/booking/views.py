@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,9 +18,9 @@ from wtforms import SelectChoice
 from ..access import login_required, roles_required
 from ..database import utcnow
 from ..extensions import db
-from ..main.routes import safe_next as local_path_or
 from ..roles import SCHOOL
-from . import codes, rules, services, waitlist
+from ..security import safe_next as local_path_or
+from . import bp, codes, rules, services, waitlist
 from .forms import ActionForm, BookingRequestForm, MoveForm, ReasonForm, request_values
 from .models import (
     CONFIRMED,
@@ -36,8 +36,6 @@ from .models import (
     WaitlistEntry,
 )
 from .problems import BookingRefused
-
-bp = Blueprint("booking", __name__)
 
 # Refusal fields whose form field is named differently on the pages.
 FORM_FIELD_NAMES = {"attended_students": "students"}
@@ -317,7 +315,3 @@ def cancel(booking_id):
         return render_detail(booking, refusal_status(refusal), attach_refusal(form, refusal), cancel_form=form)
     flash(_("The booking was cancelled."), "success")
     return redirect(safe_next(url_for("booking.detail", booking_id=booking.id)))
-
-
-# The pages of venue managers and staff, and the confirmation's .ics and QR files.
-from . import files_routes, manage  # noqa: E402,F401

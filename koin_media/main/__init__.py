@@ -1,5 +1,5 @@
+"""The home page, the language switch and the health check."""
+
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)
-
-from . import routes  # noqa: E402,F401

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import unicodedata
-from urllib.parse import urlsplit
-
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
@@ -11,7 +8,7 @@ from ..accounts import services as accounts
 from ..extensions import csrf, db
 from ..jobs import queue_status, worker_status
 from ..localdisk import disk_status
-from ..security import cookie_signs_someone_in
+from ..security import cookie_signs_someone_in, safe_next
 from ..storage import check_storage
 from . import bp
 
@@ -19,17 +16,6 @@ from . import bp
 @bp.get("/")
 def index():
     return render_template("main/index.html")
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only redirect to paths on this site, never to another host. Control characters (CR/LF
-    would split the Location header, a 500) and invisible format characters are refused."""
-    if target and not any(unicodedata.category(char)[0] in "CZ" and char != " " for char in target):
-        parts = urlsplit(target)
-        local = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
-        if local and "\\" not in target:  # browsers read "/\\host" as another host
-            return target
-    return fallback
 
 
 @bp.post("/language")

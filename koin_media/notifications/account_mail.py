@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # -- password reset --------------------------------------------------------------------------
 
 
-@password_reset_requested.connect
 def on_password_reset_requested(email: str, locale: str | None = None, **_extra) -> None:
     """Only the address goes to the queue, whether or not it has an account, so the request
     costs the same either way; the job decides."""
@@ -62,7 +61,6 @@ def queue_password_reset_mail(email: str, locale: str | None = None, now: dateti
 # -- e-mail verification ---------------------------------------------------------------------
 
 
-@verification_needed.connect
 def on_verification_needed(user: User, locale: str | None = None, **_extra) -> None:
     """Add the verification mail to the caller's transaction; the caller commits."""
     language = email_links.mail_locale(user, locale)
@@ -70,3 +68,9 @@ def on_verification_needed(user: User, locale: str | None = None, **_extra) -> N
     hours = int(email_links.verification_lifetime().total_seconds() // 3600)
     subject, body = render("email_verification", language, recipient=user, link=link, hours=hours)
     add(EMAIL_VERIFICATION, user, subject, body, locale=language)
+
+
+def connect() -> None:
+    """Listen to the account signals (called by the package's ``init_app``)."""
+    password_reset_requested.connect(on_password_reset_requested)
+    verification_needed.connect(on_verification_needed)

@@ -165,14 +165,12 @@ BOOKING_ACTIONS = {
 }
 
 
-@booking_changed.connect
 def on_booking_changed(booking: Booking, action: str, actor=None, **extra) -> None:
     handler = BOOKING_ACTIONS.get(action)
     if handler is not None:
         handler(booking, actor, **extra)
 
 
-@waitlist_changed.connect
 def on_waitlist_changed(entry: WaitlistEntry, action: str, actor=None, **_extra) -> None:
     if action != "offered":
         return
@@ -193,3 +191,9 @@ def on_waitlist_changed(entry: WaitlistEntry, action: str, actor=None, **_extra)
 def queue_reminder(booking: Booking, now: datetime | None = None) -> list:
     """The reminder two days before a confirmed visit (see jobs.queue_reminders)."""
     return _to_school(kinds.REMINDER, booking, now=now or utcnow())
+
+
+def connect() -> None:
+    """Listen to the booking signals (called by the package's ``init_app``)."""
+    booking_changed.connect(on_booking_changed)
+    waitlist_changed.connect(on_waitlist_changed)

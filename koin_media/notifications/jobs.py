@@ -100,14 +100,12 @@ def queue_reminders(now: datetime | None = None) -> int:
 # -- hand new messages to the queue once their transaction has committed ---------------------
 
 
-@event.listens_for(Session, "after_flush")
 def _remember_new_messages(session, _context) -> None:
     new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
     if new:
         session.info.setdefault(_NEW_IDS, []).extend(new)
 
 
-@event.listens_for(Session, "after_commit")
 def _enqueue_committed_messages(session) -> None:
     ids = session.info.pop(_NEW_IDS, None)
     if ids:
@@ -126,6 +124,20 @@ def hand_to_queue(message_ids: list[int]) -> None:
             log.warning("mail %s: could not reach the queue; the sweep will send it", message_id, exc_info=True)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_messages(session) -> None:
     session.info.pop(_NEW_IDS, None)
+
+
+_SESSION_LISTENERS = (
+    ("after_flush", _remember_new_messages),
+    ("after_commit", _enqueue_committed_messages),
+    ("after_rollback", _forget_rolled_back_messages),
+)
+
+
+def connect() -> None:
+    """Hand committed messages to the queue (called by the package's ``init_app``, once per
+    process however many apps are built)."""
+    for name, listener in _SESSION_LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

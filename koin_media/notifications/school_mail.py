@@ -56,9 +56,13 @@ def _on_decided(coordinator: User, approved: bool) -> None:
     )
 
 
-@coordinator_changed.connect
 def on_coordinator_changed(coordinator: User, action: str, actor=None, new_school: bool = False, **_extra) -> None:
     if action == "waiting":
         _on_waiting(coordinator, new_school)
     elif action in ("approved", "rejected"):
         _on_decided(coordinator, action == "approved")
+
+
+def connect() -> None:
+    """Listen to the coordinator signal (called by the package's ``init_app``)."""
+    coordinator_changed.connect(on_coordinator_changed)

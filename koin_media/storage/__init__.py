@@ -52,7 +52,7 @@ bp = Blueprint("storage", __name__)
 def build_storage(config) -> Storage:
     backend = config["STORAGE_BACKEND"]
     if backend == "local":
-        from .local import LocalStorage
+        from .local import LocalStorage  # like S3 below: only the configured backend is loaded
 
         return LocalStorage(
             config["STORAGE_DIR"],
@@ -96,6 +96,3 @@ def get_storage() -> Storage:
 
 def check_storage() -> dict:
     return get_storage().check()
-
-
-from . import routes  # noqa: E402,F401

@@ -4,5 +4,3 @@ programs, availability and the office's management of them."""
 from flask import Blueprint
 
 bp = Blueprint("venues", __name__)
-
-from . import routes  # noqa: E402,F401

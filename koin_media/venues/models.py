@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Select, String, Table, Text, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .. import pagecache
@@ -12,7 +12,7 @@ from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..reference.models import Regency
-from ..roles import VENUE_MANAGER
+from ..roles import STAFF, VENUE_MANAGER
 
 # Who runs a venue: users of role venue_manager, each possibly for several venues.
 venue_managers = Table(
@@ -46,6 +46,55 @@ class Venue(db.Model):
 
     regency: Mapped[Regency] = relationship(lazy="joined")
     managers: Mapped[list[User]] = relationship(secondary=venue_managers, order_by=User.name)
+
+    # -- who manages it: the one home of this rule (views, API, services and templates ask here)
+
+    def can_manage(self, user) -> bool:
+        """Staff and admins manage every venue; a venue manager only the venues they manage."""
+        return Venue.may_manage(user, self.id)
+
+    @staticmethod
+    def may_manage(user, venue_id: int) -> bool:
+        """``can_manage`` when only the venue's id is at hand (no need to load the venue)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if user.has_role(STAFF):
+            return True
+        if user.role != VENUE_MANAGER:
+            return False
+        return bool(
+            db.session.scalar(
+                select(exists().where(venue_managers.c.venue_id == venue_id, venue_managers.c.user_id == user.id))
+            )
+        )
+
+    @staticmethod
+    def managed_by(user) -> Select:
+        """The venues ``user`` manages, by name: every venue for staff, none for other roles."""
+        statement = select(Venue).order_by(Venue.name)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return statement.where(False)
+        if user.has_role(STAFF):
+            return statement
+        if user.role != VENUE_MANAGER:
+            return statement.where(False)
+        return statement.join(venue_managers, venue_managers.c.venue_id == Venue.id).where(
+            venue_managers.c.user_id == user.id
+        )
+
+    @staticmethod
+    def managed_ids(user, venues) -> set[int]:
+        """Which of ``venues`` ``user`` manages, in one query at most (for lists of venues)."""
+        ids = {v.id for v in venues}
+        if not ids or user is None or not getattr(user, "is_authenticated", False):
+            return set()
+        if user.has_role(STAFF):
+            return ids
+        if user.role != VENUE_MANAGER:
+            return set()
+        return ids & set(
+            db.session.scalars(select(venue_managers.c.venue_id).where(venue_managers.c.user_id == user.id))
+        )
 
     @validates("managers")
     def _only_venue_managers(self, _key, user: User) -> User:

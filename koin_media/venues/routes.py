@@ -19,8 +19,8 @@ from ..booking.models import Closure, Program, Slot
 from ..database import utcnow
 from ..errors import abort_with
 from ..extensions import db
-from ..main.routes import safe_next
 from ..roles import STAFF, VENUE_MANAGER
+from ..security import safe_next
 from ..validators import iso_day, page_number, whole_number
 from . import bp, services
 from .forms import ClosureForm, ProgramForm, SlotPatternForm, SlotStatusForm, VenueForm
