@@ -14,6 +14,7 @@ from .accounts import services as accounts
 from .accounts.models import COORDINATOR_APPROVED, School, User
 from .assets.cli import media_cli, storage_cli
 from .booking import schedule
+from .booking.cli import booking_cli
 from .booking.models import Program
 from .database import utcnow, writes_database
 from .extensions import db
@@ -21,7 +22,6 @@ from .localtime import local_today
 from .reference.models import Community, Regency
 from .reference.services import ensure_reference_data
 from .roles import ROLES
-from .venues.cli import booking_cli
 from .venues.models import Venue
 
 

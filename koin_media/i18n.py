@@ -8,6 +8,7 @@ from datetime import datetime
 from babel.numbers import get_group_symbol
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .localtime import WITA
@@ -58,6 +59,14 @@ def format_count(value: int) -> str:
     return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
 
 
+def format_rupiah(amount: int | None) -> str:
+    """Rupiah the Indonesian way, "Rp 25.000", in both languages (prices are quoted so); nothing
+    to pay is "free"."""
+    if not amount:
+        return _("Free")
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
 @functools.cache
 def _group_symbol(locale: str) -> str:
     return get_group_symbol(locale)
@@ -67,4 +76,5 @@ def init_app(app) -> None:
     app.jinja_env.filters["wita"] = wita_datetime
     app.jinja_env.filters["wita_date"] = wita_date
     app.jinja_env.filters["number"] = format_count
+    app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.globals["get_locale"] = get_locale

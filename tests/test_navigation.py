@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,17 @@ def test_may_visit_reads_the_guard_through_stacked_decorators(app, factory):
         assert not may_visit("probe.guarded", creator)
         assert may_visit("probe.guarded", staff)
         assert may_visit("probe.open", creator)
+
+
+def test_no_template_decides_from_roles():
+    """Templates ask the object (``asset.managed_by(current_user)``) or the view's guard
+    (``may_visit``); a role written in a template would be a second home for a rule."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    deciding = re.compile(r"current_user\.role\b|has_role\(|role in \(")
+    found = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if deciding.search(line)
+    ]
+    assert found == []

@@ -23,7 +23,7 @@ from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.notifications.models import OutboxMessage
 
-from .booking_helpers import make_slot, request_fields, school_user
+from .booking_helpers import group_request, make_slot, request_fields, school_user
 from .conftest import PASSWORD, csrf_token
 
 NEW_NPSN = "50207777"
@@ -98,7 +98,7 @@ class SchoolA:
         self.slot.program.venue.managers.append(self.manager)
         db.session.commit()
         self.teacher = school_user()
-        self.booking = services.book_slot(self.teacher, self.slot.id, **request_fields())
+        self.booking = services.book_slot(self.teacher, self.slot.id, group_request())
         services.confirm(self.booking, self.manager)
         self.staff = factory.user("staff", email="staf@disperin.test")
         self.npsn = self.teacher.school.npsn
@@ -153,7 +153,7 @@ def test_registering_with_a_known_npsn_gives_no_access_to_the_school(client, aut
 
 def test_a_pending_coordinator_cannot_accept_or_withdraw_the_schools_waitlist_offer(client, auth, school_a):
     entry = waitlist.join_waitlist(
-        school_a.teacher, make_slot(school_a.slot.program, starts_in=timedelta(days=9)).id, **request_fields()
+        school_a.teacher, make_slot(school_a.slot.program, starts_in=timedelta(days=9)).id, group_request()
     )
     assert entry.status == OFFERED  # seats were free: offered at once, with an e-mail
     attacker = register_school(client, "penyusup@contoh.id", school_a.npsn)

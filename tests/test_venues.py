@@ -17,11 +17,11 @@ from koin_media.booking.services import book_slot
 from koin_media.booking.signals import booking_changed
 from koin_media.database import write_intent
 from koin_media.extensions import db
+from koin_media.localtime import local_today
 from koin_media.venues.models import Venue
-from koin_media.venues.services import local_today
 
 from .asset_helpers import approved_asset
-from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_user
+from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user
 from .conftest import csrf_token
 
 
@@ -161,6 +161,16 @@ def test_a_manager_manages_only_their_venues_and_creates_none(client, auth, mana
     )
     assert refused.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Closure)) == 0
+
+
+def test_the_venue_page_offers_management_only_to_who_manages_it(client, auth, factory, manager, venue):
+    """The page asks ``venue.can_manage``: its managers and the office, nobody else."""
+    manage_link = 'href="/venues/sirkuit-mandalika/manage"'
+    assert manage_link not in client.get("/venues/sirkuit-mandalika").get_data(as_text=True)
+    for user, shown in ((factory.user("venue_manager"), False), (manager, True), (factory.user("staff"), True)):
+        auth.login(user)
+        assert (manage_link in client.get("/venues/sirkuit-mandalika").get_data(as_text=True)) is shown, user.role
+        auth.logout()
 
 
 def venue_form(**overrides) -> dict:
@@ -387,7 +397,7 @@ def test_a_closure_closes_overlapping_sessions_and_signals_affected_bookings(cli
         program, starts_in=datetime.combine(day + timedelta(days=3), time(1, 0), tzinfo=UTC) - datetime.now(UTC)
     )
     with write_intent():
-        booking = book_slot(school_user(), inside.id, **request_fields())
+        booking = book_slot(school_user(), inside.id, group_request())
     signalled = []
 
     def receiver(sender, **extra):

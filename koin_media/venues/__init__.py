@@ -1,5 +1,6 @@
-"""Eduwisata venues (the Mandalika circuit, the Meninting Bike Park, …): their public pages,
-programs, availability and the office's management of them."""
+"""Eduwisata venues (the Mandalika circuit, the Meninting Bike Park, …): the venue, who manages
+it, and the pages that create and edit it. Its public pages, programs and sessions are
+booking's and attach to this blueprint (``booking.venue_pages``, ``booking.schedule_views``)."""
 
 from flask import Blueprint
 

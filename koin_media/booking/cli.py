@@ -7,11 +7,11 @@ from datetime import date, time
 import click
 from flask.cli import AppGroup
 
-from ..booking import schedule
-from ..booking.models import Program
 from ..database import writes_database
 from ..extensions import db
-from .services import venue_by_slug
+from ..venues.services import venue_by_slug
+from . import schedule
+from .models import Program
 
 booking_cli = AppGroup("booking", help="Eduwisata bookings: venues' sessions.")
 
