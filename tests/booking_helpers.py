@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from koin_media.accounts.models import School, User
 from koin_media.booking.models import HOLDING, OFFERED, Booking, Program, Slot, WaitlistEntry
+from koin_media.booking.rules import GroupRequest
 from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.reference.models import Regency
@@ -28,6 +29,11 @@ REQUEST = {
 
 def request_fields(**overrides) -> dict:
     return {**REQUEST, **overrides}
+
+
+def group_request(**overrides) -> GroupRequest:
+    """The request as ``book_slot`` and ``join_waitlist`` take it."""
+    return GroupRequest(**request_fields(**overrides))
 
 
 def make_venue(slug="sirkuit-mandalika", name="Pertamina Mandalika International Circuit") -> Venue:

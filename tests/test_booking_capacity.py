@@ -26,7 +26,7 @@ from koin_media.booking.services import book_slot, cancel
 from koin_media.database import engine_options, write_intent
 from koin_media.extensions import db
 
-from .booking_helpers import make_program, make_slot, request_fields, school_users, seats_accounted
+from .booking_helpers import group_request, make_program, make_slot, school_users, seats_accounted
 
 CALLERS = 50
 GROUP = {"students": 8, "teachers": 2}  # 10 seats each
@@ -99,7 +99,7 @@ class Book:
         return db.session.get(User, self.user_id)
 
     def act(self, user):
-        book_slot(user, self.slot_id, **request_fields(**GROUP))
+        book_slot(user, self.slot_id, group_request(**GROUP))
 
 
 class Cancel:
@@ -146,7 +146,7 @@ def test_concurrent_cancel_and_book_keeps_the_count_exact(make_app, migrated):
         slot = _setup_slot()
         slot_id = slot.id
         holders = school_users(10)
-        bookings = [book_slot(user, slot_id, **request_fields(**GROUP)) for user in holders]
+        bookings = [book_slot(user, slot_id, group_request(**GROUP)) for user in holders]
         cancels = [Cancel(user.id, booking.id) for user, booking in zip(holders, bookings, strict=True)]
         newcomers = [Book(user.id, slot_id) for user in school_users(25, start=100)]
         assert seats_accounted(slot_id) == (100, 100)
@@ -172,7 +172,7 @@ def test_concurrent_cancel_and_book_keeps_the_count_exact(make_app, migrated):
         assert held == accounted == 10 * booked
         if booked < 10:  # the seats the cancels freed are really free again
             late = school_users(1, start=200)[0]
-            book_slot(late, slot_id, **request_fields(**GROUP))
+            book_slot(late, slot_id, group_request(**GROUP))
             assert seats_accounted(slot_id) == (10 * (booked + 1), 10 * (booked + 1))
 
 
@@ -197,7 +197,7 @@ def _serve(app):
         body = request.get_json()
         user = db.session.get(User, body["user_id"])
         try:
-            booking = book_slot(user, body["slot_id"], **request_fields(**GROUP))
+            booking = book_slot(user, body["slot_id"], group_request(**GROUP))
         except BookingRefused as refusal:
             return jsonify(error=refusal.code), 409 if refusal.is_conflict else 422
         return jsonify(id=booking.id, code=booking.code, status=booking.status), 201

@@ -8,21 +8,22 @@ import io
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from koin_media.booking import services, visits
 from koin_media.booking.models import CHECKED_IN, COMPLETED, CONFIRMED, NO_SHOW, PENDING, Booking
-from koin_media.booking.schedule import LOCAL
 from koin_media.database import utcnow, write_intent
 from koin_media.extensions import db
+from koin_media.localtime import LOCAL
 
-from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_user, school_users
+from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user, school_users
 from .conftest import csrf_token
 from .test_booking_journeys import last_booking, message, post_action, request_slot, switch
 
 
 def book(user, slot, **overrides):
     with write_intent():
-        return services.book_slot(user, slot.id, **request_fields(**overrides))
+        return services.book_slot(user, slot.id, group_request(**overrides))
 
 
 # -- rules through the form -------------------------------------------------------------------
@@ -126,6 +127,32 @@ def test_managers_of_another_venue_get_403_or_404(client, auth, slot, school, ma
 # -- managers' lists --------------------------------------------------------------------------
 
 
+def test_the_day_list_asks_the_same_number_of_queries_for_one_booking_or_many(client, auth, slot, manager):
+    """Each row's buttons come from Booking.allowed_actions, with the venue asked once."""
+    day = slot.starts_at.astimezone(LOCAL).date()
+    schools = iter(school_users(6, start=40))
+    auth.login(manager)
+
+    def queries() -> int:
+        statements = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get(f"/manage/bookings?day={day.isoformat()}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(statements)
+
+    book(next(schools), slot, students=10, teachers=1)
+    one = queries()
+    for school in schools:
+        book(school, slot, students=10, teachers=1)
+    assert queries() == one
+
+
 def test_day_and_week_lists_filter_by_status(client, auth, slot, school, manager):
     pending = book(school, slot)
     other = book(school_users(1, start=30)[0], slot)
@@ -196,6 +223,11 @@ def test_check_in_finds_the_code_in_the_qr_text_and_checks_attendance(client, au
     assert db.session.get(Booking, booking.id).status == CONFIRMED
     response = client.post("/checkin", data={"csrf_token": csrf_token(client, "/checkin"), "code": "ABCD-EFGH"})
     assert response.status_code == 404 and 'id="code-error"' in response.get_data(as_text=True)
+    response = post_action(client, f"/bookings/{booking.id}/check-in", "/checkin", students="28", teachers="2")
+    assert response.status_code == 302
+    db.session.expire_all()
+    checked = db.session.get(Booking, booking.id)
+    assert (checked.status, checked.attended_students, checked.attended_teachers) == (CHECKED_IN, 28, 2)
 
 
 def test_no_show_after_the_slot_ends(client, auth, school, factory):
@@ -214,6 +246,8 @@ def test_no_show_after_the_slot_ends(client, auth, school, factory):
     db.session.commit()
     assert f"/bookings/{booking.id}/no-show" in client.get(page).get_data(as_text=True)
     assert post_action(client, f"/bookings/{booking.id}/no-show", page).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == NO_SHOW
     db.session.rollback()
     assert db.session.get(Booking, booking.id).status == NO_SHOW
 

@@ -30,7 +30,6 @@ from koin_media.booking.schedule import close_for, generate_slots
 from koin_media.booking.services import (
     book_slot,
     booking_by_code,
-    can_manage,
     cancel,
     confirm,
     expire_pending,
@@ -43,10 +42,10 @@ from koin_media.database import utcnow, write_intent
 from koin_media.extensions import db
 
 from .booking_helpers import (
+    group_request,
     make_program,
     make_slot,
     make_venue,
-    request_fields,
     school_user,
     school_users,
     seats_accounted,
@@ -107,7 +106,7 @@ def _bookings() -> int:
     ],
 )
 def test_request_rules(slot, school, overrides, code):
-    refusal = refused(book_slot, school, slot.id, **request_fields(**overrides))
+    refusal = refused(book_slot, school, slot.id, group_request(**overrides))
     assert refusal.code == code
     assert refusal.message and "%(" not in refusal.message
     assert seats_accounted(slot.id) == (0, 0) and _bookings() == 0
@@ -132,7 +131,7 @@ def _inactive(slot):
 def test_slot_rules(slot, school, change, code):
     change(slot)
     db.session.commit()
-    assert refused(book_slot, school, slot.id, **request_fields()).code == code
+    assert refused(book_slot, school, slot.id, group_request()).code == code
     assert seats_accounted(slot.id) == (0, 0)
 
 
@@ -143,15 +142,15 @@ def test_school_rules(slot, factory, who, code):
     user = {"unverified": lambda: school_user(verified=False), "ikm": lambda: factory.user("ikm")}.get(
         who, lambda: None
     )()
-    assert refused(book_slot, user, slot.id, **request_fields()).code == code
+    assert refused(book_slot, user, slot.id, group_request()).code == code
 
 
 def test_unknown_slot(writing, school):
-    assert refused(book_slot, school, 987654, **request_fields()).code == "slot_not_found"
+    assert refused(book_slot, school, 987654, group_request()).code == "slot_not_found"
 
 
 def test_a_request_holds_its_seats_and_gets_a_code(slot, school):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     assert booking.status == PENDING and booking.headcount == 32
     assert booking.contact_phone == "+6281234567890"
     assert codes.normalise(booking.code) == booking.code
@@ -162,8 +161,8 @@ def test_a_request_holds_its_seats_and_gets_a_code(slot, school):
 
 
 def test_duplicate_request(slot, school):
-    book_slot(school, slot.id, **request_fields())
-    assert refused(book_slot, school, slot.id, **request_fields()).code == "duplicate_request"
+    book_slot(school, slot.id, group_request())
+    assert refused(book_slot, school, slot.id, group_request()).code == "duplicate_request"
     assert seats_accounted(slot.id) == (32, 32)
 
 
@@ -171,14 +170,14 @@ def test_too_many_pending(writing, school):
     program = make_program()
     slots = [make_slot(program, starts_in=timedelta(days=7 + n)) for n in range(4)]
     for slot in slots[:3]:
-        book_slot(school, slot.id, **request_fields())
-    refusal = refused(book_slot, school, slots[3].id, **request_fields())
+        book_slot(school, slot.id, group_request())
+    refusal = refused(book_slot, school, slots[3].id, group_request())
     assert refusal.code == "too_many_pending" and refusal.message_params == {"maximum": 3}
 
 
 def test_slot_full_is_a_conflict(writing, school):
     slot = make_slot(capacity=20)
-    refusal = refused(book_slot, school, slot.id, **request_fields(students=16, teachers=5))
+    refusal = refused(book_slot, school, slot.id, group_request(students=16, teachers=5))
     assert refusal.code == "slot_full" and refusal.is_conflict
     assert seats_accounted(slot.id) == (0, 0)
 
@@ -191,9 +190,10 @@ def test_only_managers_of_the_venue_and_staff_decide(slot, school, manager, fact
     other_venue = make_venue("meninting-bike-park", "Meninting Bike Park")
     other_venue.managers.append(other_venue_manager)
     db.session.commit()
-    booking = book_slot(school, slot.id, **request_fields())
-    assert can_manage(manager, slot.program.venue) and can_manage(factory.user("staff"), slot.program.venue)
-    assert not can_manage(other_venue_manager, slot.program.venue) and not can_manage(school, slot.program.venue)
+    booking = book_slot(school, slot.id, group_request())
+    venue = slot.program.venue
+    assert venue.can_manage(manager) and venue.can_manage(factory.user("staff"))
+    assert not venue.can_manage(other_venue_manager) and not venue.can_manage(school)
     assert refused(confirm, booking, other_venue_manager).code == "not_allowed"
     assert refused(confirm, booking, school).code == "not_allowed"
     confirm(booking, manager)
@@ -202,7 +202,7 @@ def test_only_managers_of_the_venue_and_staff_decide(slot, school, manager, fact
 
 
 def test_reject_needs_a_reason_and_gives_the_seats_back(slot, school, manager):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     assert refused(reject, booking, manager, " ").code == "reason_required"
     reject(booking, manager, "Lintasan sedang diperbaiki")
     assert booking.status == REJECTED and booking.decision_reason == "Lintasan sedang diperbaiki"
@@ -211,7 +211,7 @@ def test_reject_needs_a_reason_and_gives_the_seats_back(slot, school, manager):
 
 
 def test_expiry_gives_the_seats_back(slot, school, manager):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     assert expire_pending(utcnow() + timedelta(hours=71)) == []
     later = utcnow() + timedelta(hours=73)
     assert refused(confirm, booking, manager, now=later).code == "request_expired"
@@ -222,7 +222,7 @@ def test_expiry_gives_the_seats_back(slot, school, manager):
 
 
 def test_a_decision_on_a_stale_booking_loses(slot, school, manager):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     booking_id = booking.id
     db.session.execute(db.text("UPDATE bookings SET version = version + 1 WHERE id = :id"), {"id": booking_id})
     # The ORM still believes the version it read: its write must fail, not overwrite.
@@ -236,7 +236,7 @@ def test_a_decision_on_a_stale_booking_loses(slot, school, manager):
 
 @pytest.mark.parametrize(("hours_before", "allowed"), [(49, True), (48, True), (47, False), (1, False)])
 def test_schools_cancel_until_the_window(slot, school, hours_before, allowed):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     now = slot.starts_at - timedelta(hours=hours_before)
     if allowed:
         cancel(booking, school, now=now)
@@ -249,7 +249,7 @@ def test_schools_cancel_until_the_window(slot, school, hours_before, allowed):
 
 def test_staff_cancel_any_time_with_a_reason(slot, school, factory):
     staff = factory.user("staff")
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     confirm(booking, staff)
     late = slot.starts_at - timedelta(hours=2)
     assert refused(cancel, booking, staff, now=late).code == "reason_required"
@@ -259,7 +259,7 @@ def test_staff_cancel_any_time_with_a_reason(slot, school, factory):
 
 
 def test_another_school_cannot_cancel(slot, school):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     assert refused(cancel, booking, school_user(start=901)).code == "not_allowed"
 
 
@@ -267,8 +267,8 @@ def test_move_is_atomic(slot, school, manager):
     full = make_slot(slot.program, starts_in=timedelta(days=8), capacity=40)
     free = make_slot(slot.program, starts_in=timedelta(days=9), capacity=40)
     blocker = school_user(start=902)
-    book_slot(blocker, full.id, **request_fields(students=20))
-    booking = book_slot(school, slot.id, **request_fields())
+    book_slot(blocker, full.id, group_request(students=20))
+    booking = book_slot(school, slot.id, group_request())
 
     assert refused(move, booking, full, manager).code == "slot_full"
     assert booking.slot_id == slot.id
@@ -281,7 +281,7 @@ def test_move_is_atomic(slot, school, manager):
 
 def test_move_keeps_to_the_venue(slot, school, manager):
     elsewhere = make_slot(make_program(make_venue("meninting-bike-park", "Meninting Bike Park")))
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     assert refused(move, booking, elsewhere, manager).code == "other_venue"
 
 
@@ -289,7 +289,7 @@ def test_move_keeps_to_the_venue(slot, school, manager):
 
 
 def test_check_in_then_complete(slot, school, manager):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     confirm(booking, manager)
     assert refused(check_in, booking, manager, 30, 2, now=slot.starts_at - timedelta(hours=3)).code == (
         "check_in_not_open"
@@ -302,7 +302,7 @@ def test_check_in_then_complete(slot, school, manager):
 
 
 def test_no_show_only_after_the_slot_ends(slot, school, manager):
-    booking = book_slot(school, slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
     confirm(booking, manager)
     assert refused(mark_no_show, booking, manager, now=slot.starts_at).code == "slot_not_ended"
     mark_no_show(booking, manager, now=slot.ends_at)
@@ -315,11 +315,11 @@ def test_no_show_only_after_the_slot_ends(slot, school, manager):
 def test_waitlist_offer_after_a_cancellation(writing):
     slot = make_slot(capacity=40)
     first, waiting, too_big = school_users(3, start=910)
-    booking = book_slot(first, slot.id, **request_fields())  # 32 of 40
-    big = join_waitlist(too_big, slot.id, **request_fields(students=36, teachers=3))
-    entry = join_waitlist(waiting, slot.id, **request_fields(students=20, teachers=2))
+    booking = book_slot(first, slot.id, group_request())  # 32 of 40
+    big = join_waitlist(too_big, slot.id, group_request(students=36, teachers=3))
+    entry = join_waitlist(waiting, slot.id, group_request(students=20, teachers=2))
     assert (big.status, entry.status) == (WAITING, WAITING)
-    assert refused(join_waitlist, waiting, slot.id, **request_fields()).code == "duplicate_request"
+    assert refused(join_waitlist, waiting, slot.id, group_request()).code == "duplicate_request"
 
     cancel(booking, first)
     # First come, first served among those that fit: the 39 go first, then 22 no longer fit.
@@ -329,7 +329,7 @@ def test_waitlist_offer_after_a_cancellation(writing):
     lapse_offers(big.offered_until + timedelta(seconds=1))
     assert big.status == LAPSED and entry.status == OFFERED
     assert seats_accounted(slot.id) == (22, 22)
-    assert refused(book_slot, waiting, slot.id, **request_fields(students=20, teachers=2)).code == "duplicate_request"
+    assert refused(book_slot, waiting, slot.id, group_request(students=20, teachers=2)).code == "duplicate_request"
 
     new_booking = accept_offer(entry, waiting)
     assert entry.status == ACCEPTED and entry.booking_id == new_booking.id
@@ -340,8 +340,8 @@ def test_waitlist_offer_after_a_cancellation(writing):
 def test_an_offer_cannot_be_accepted_after_it_lapses(writing):
     slot = make_slot(capacity=40)
     first, waiting = school_users(2, start=920)
-    booking = book_slot(first, slot.id, **request_fields())
-    entry = join_waitlist(waiting, slot.id, **request_fields(students=20, teachers=2))
+    booking = book_slot(first, slot.id, group_request())
+    entry = join_waitlist(waiting, slot.id, group_request(students=20, teachers=2))
     cancel(booking, first)
     assert entry.status == OFFERED
     assert refused(accept_offer, entry, waiting, now=entry.offered_until).code == "offer_lapsed"
@@ -354,14 +354,14 @@ def test_an_offer_cannot_be_accepted_after_it_lapses(writing):
 def test_a_closure_closes_overlapping_slots_and_returns_their_bookings(slot, school, manager):
     venue = slot.program.venue
     after = make_slot(slot.program, starts_in=timedelta(days=12))
-    booking = book_slot(school, slot.id, **request_fields())
-    cancelled = book_slot(school_user(start=930), slot.id, **request_fields())
+    booking = book_slot(school, slot.id, group_request())
+    cancelled = book_slot(school_user(start=930), slot.id, group_request())
     cancel(cancelled, manager, "Rombongan batal")
 
     affected = close_for(venue, slot.starts_at - timedelta(days=1), slot.ends_at + timedelta(days=1), "MotoGP")
     assert [b.id for b in affected] == [booking.id]
     assert not db.session.get(Slot, slot.id).is_open and db.session.get(Slot, after.id).is_open
-    assert refused(book_slot, school_user(start=931), slot.id, **request_fields()).code == "slot_closed"
+    assert refused(book_slot, school_user(start=931), slot.id, group_request()).code == "slot_closed"
     assert seats_accounted(slot.id) == (32, 32)  # the booking stays until staff move or cancel it
 
 
@@ -399,7 +399,7 @@ def test_slot_generation_skips_closures_and_the_past(writing):
 def test_the_periodic_job_expires_and_completes(slot, school, manager):
     from koin_media.booking.jobs import booking_housekeeping
 
-    stale = book_slot(school, slot.id, **request_fields())
+    stale = book_slot(school, slot.id, group_request())
     stale.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert booking_housekeeping.call_local() == {"expired": 1, "lapsed": 0, "completed": 0}

@@ -12,11 +12,11 @@ import segno
 
 from koin_media.booking import services
 from koin_media.booking.calendar_files import booking_calendar, booking_qr_svg
-from koin_media.booking.schedule import local_to_utc
 from koin_media.database import utcnow
 from koin_media.extensions import db
+from koin_media.localtime import local_to_utc
 
-from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_user
+from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -37,7 +37,7 @@ def scene(app, factory):
     slot.starts_at, slot.ends_at = local_to_utc(day, time(9, 0)), local_to_utc(day, time(11, 30))
     db.session.commit()
     teacher = school_user()
-    booking = services.book_slot(teacher, slot.id, **request_fields(special_needs="Satu siswa berkursi roda"))
+    booking = services.book_slot(teacher, slot.id, group_request(special_needs="Satu siswa berkursi roda"))
     return {"venue": venue, "manager": manager, "slot": slot, "teacher": teacher, "booking": booking, "day": day}
 
 

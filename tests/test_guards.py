@@ -33,7 +33,7 @@ from koin_media.database import write_intent
 from koin_media.extensions import db
 
 from .asset_helpers import approved_asset
-from .booking_helpers import make_slot, request_fields, school_users, seats_accounted
+from .booking_helpers import group_request, make_slot, school_users, seats_accounted
 from .conftest import Auth, csrf_token
 
 # --- a slot closed between check and hold --------------------------------------------------
@@ -56,7 +56,7 @@ def test_a_request_for_a_slot_closed_meanwhile_is_refused_as_closed(app):
     db.session.execute(update(Slot).where(Slot.id == slot.id).values(is_open=False))
     db.session.commit()
     with pytest.raises(BookingRefused) as refused:
-        services.book_slot(school, slot.id, **request_fields())
+        services.book_slot(school, slot.id, group_request())
     assert refused.value.code == "slot_closed"
     assert seats_accounted(slot.id) == (0, 0)
 
@@ -124,12 +124,12 @@ def test_log_out_without_the_csrf_token_keeps_the_user_signed_in(client, auth, f
 def test_freed_seats_go_to_a_smaller_group_behind_a_group_too_big(app):
     slot = make_slot(capacity=50)
     first, second, big, small = school_users(4, start=400)
-    kept = services.book_slot(first, slot.id, **request_fields(students=20, teachers=2))
-    freed = services.book_slot(second, slot.id, **request_fields(students=20, teachers=2))
+    kept = services.book_slot(first, slot.id, group_request(students=20, teachers=2))
+    freed = services.book_slot(second, slot.id, group_request(students=20, teachers=2))
     assert seats_accounted(slot.id) == (44, 44)
 
-    waiting_big = waitlist.join_waitlist(big, slot.id, **request_fields(students=30, teachers=2))
-    waiting_small = waitlist.join_waitlist(small, slot.id, **request_fields(students=10, teachers=1))
+    waiting_big = waitlist.join_waitlist(big, slot.id, group_request(students=30, teachers=2))
+    waiting_small = waitlist.join_waitlist(small, slot.id, group_request(students=10, teachers=1))
     assert (waiting_big.status, waiting_small.status) == (WAITING, WAITING)
 
     services.cancel(freed, second)  # 22 seats back: 28 free, too few for 32, enough for 11
@@ -146,10 +146,10 @@ def test_freed_seats_go_first_come_first_served_when_the_first_group_fits(app):
     """Freed seats that fit the first waiting group go to it, not to a smaller one behind."""
     slot = make_slot(capacity=50, starts_in=timedelta(days=9))
     first, second, earlier, later = school_users(4, start=500)
-    services.book_slot(first, slot.id, **request_fields(students=20, teachers=2))
-    freed = services.book_slot(second, slot.id, **request_fields(students=20, teachers=2))
-    waiting_earlier = waitlist.join_waitlist(earlier, slot.id, **request_fields(students=20, teachers=2))
-    waiting_later = waitlist.join_waitlist(later, slot.id, **request_fields(students=10, teachers=1))
+    services.book_slot(first, slot.id, group_request(students=20, teachers=2))
+    freed = services.book_slot(second, slot.id, group_request(students=20, teachers=2))
+    waiting_earlier = waitlist.join_waitlist(earlier, slot.id, group_request(students=20, teachers=2))
+    waiting_later = waitlist.join_waitlist(later, slot.id, group_request(students=10, teachers=1))
 
     services.cancel(freed, second)  # 28 free: 22 for the earlier group, 6 left, too few for 11
 

@@ -19,7 +19,7 @@ from koin_media.extensions import db
 from koin_media.notifications import booking_mail, jobs, outbox
 from koin_media.notifications.models import OutboxMessage
 
-from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_user
+from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user
 
 # -- the scene -------------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ class Scene:
         self.staff = factory.user("staff", email="staf@disperin.test")
 
     def book(self, user=None, **fields):
-        return services.book_slot(user or self.teacher, self.slot.id, **request_fields(**fields))
+        return services.book_slot(user or self.teacher, self.slot.id, group_request(**fields))
 
     def confirmed(self):
         booking = self.book()
@@ -183,7 +183,7 @@ def test_a_closure_notifies_the_affected_schools(scene):
 def test_freed_seats_offered_to_a_waiting_school_are_notified(scene, factory):
     first = scene.book(students=34, teachers=3)  # 37 of 40 seats
     waiting_user = school_user(start=901)
-    entry = waitlist.join_waitlist(waiting_user, scene.slot.id, **request_fields(students=20, teachers=2))
+    entry = waitlist.join_waitlist(waiting_user, scene.slot.id, group_request(students=20, teachers=2))
     assert entry.status == "waiting"
     assert messages("waitlist_offer") == []
     services.cancel(first, scene.teacher)
@@ -314,9 +314,9 @@ def test_the_reminder_goes_out_once_two_days_before(scene, factory):
     db.session.commit()
     booking = scene.confirmed()
     pending_slot = make_slot(scene.program, starts_in=timedelta(hours=48))
-    services.book_slot(school_user(start=902), pending_slot.id, **request_fields())  # pending: no reminder
+    services.book_slot(school_user(start=902), pending_slot.id, group_request())  # pending: no reminder
     far_slot = make_slot(scene.program, starts_in=timedelta(days=5))
-    services.confirm(services.book_slot(scene.teacher, far_slot.id, **request_fields()), scene.manager)
+    services.confirm(services.book_slot(scene.teacher, far_slot.id, group_request()), scene.manager)
 
     now = utcnow()
     assert jobs.queue_reminders(now - timedelta(hours=3)) == 0  # 52 hours before: not yet

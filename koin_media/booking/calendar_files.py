@@ -8,18 +8,17 @@ exactly as check-in reads it, a full QR code (not a micro one: phone scanners re
 from __future__ import annotations
 
 import io
-from zoneinfo import ZoneInfo
 
 import segno
+from flask import url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from ..database import utcnow
-from ..i18n import WITA
+from ..localtime import LOCAL
 from .codes import display
 from .models import CANCELLED, CHECKED_IN, CONFIRMED, Booking
 
-LOCAL = ZoneInfo(WITA)
 PRODID = "-//KOIN Media//Eduwisata//ID"
 QR_SCALE = 8
 QR_BORDER = 4
@@ -101,6 +100,16 @@ def booking_calendar(
 def has_calendar_files(booking: Booking) -> bool:
     """The .ics and the QR code exist for bookings the school will (or did) come for."""
     return booking.status in (CONFIRMED, CHECKED_IN)
+
+
+def calendar_links(booking: Booking, external: bool = False) -> dict:
+    """Where the .ics and the QR code of a booking are, when it has them (empty otherwise)."""
+    if not has_calendar_files(booking):
+        return {}
+    return {
+        "ics": url_for("booking.ics", booking_id=booking.id, _external=external),
+        "qr": url_for("booking.qr", booking_id=booking.id, _external=external),
+    }
 
 
 def qr_code(booking_code: str) -> segno.QRCode:

@@ -6,11 +6,10 @@ from flask import Response, abort
 from flask_login import current_user
 
 from ..access import login_required
-from ..extensions import db
 from . import bp
 from .calendar_files import booking_calendar, booking_qr_svg, has_calendar_files, ics_filename
 from .models import Booking
-from .services import can_manage, is_school_of
+from .services import get_booking
 
 QR_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -18,10 +17,8 @@ QR_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 def _confirmed_booking_or_404(booking_id: int) -> Booking:
     """The booking, if it is confirmed (or checked in) and the caller is its school, a
     manager of its venue or staff; otherwise 404, so that its existence is not revealed."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not has_calendar_files(booking):
-        abort(404)
-    if not (is_school_of(current_user, booking) or can_manage(current_user, booking.slot.program.venue_id)):
+    booking = get_booking(booking_id, current_user)
+    if not has_calendar_files(booking):
         abort(404)
     return booking
 

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..forms import Form
 from ..validators import MAX_DATABASE_ID, strip_text
 from .models import LEVELS
+from .rules import GroupRequest
 
 WHOLE_NUMBER = _l("Enter a whole number.")
 
@@ -109,10 +110,10 @@ class ApiAttendanceForm(AttendanceForm):
     pass
 
 
-def request_values(form) -> dict:
-    """A validated booking request form (page or API) as the arguments of ``book_slot`` and
-    ``join_waitlist``."""
-    return dict(
+def group_request(form) -> GroupRequest:
+    """A validated booking request form (page or API) as the request ``book_slot`` and
+    ``join_waitlist`` take."""
+    return GroupRequest(
         students=form.students.data,
         teachers=form.teachers.data,
         level=form.level.data or "",

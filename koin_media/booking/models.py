@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -12,6 +12,7 @@ from ..accounts.models import School, User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..venues.models import Venue
+from .settings import cancel_hours
 
 LEVELS = ("SD", "SMP", "SMA", "SMK")
 
@@ -40,6 +41,29 @@ STATUS_LABELS = {
     CANCELLED: _l("Cancelled"),
     NO_SHOW: _l("Did not come"),
 }
+
+# What can be done to a booking, and in which statuses: the one table that the services
+# enforce (transaction.require_action) and the pages and the API render from
+# (Booking.allowed_actions).
+CONFIRM = "confirm"
+REJECT = "reject"
+MOVE = "move"
+CANCEL = "cancel"
+CHECK_IN = "check_in"
+NO_SHOW = "no_show"
+COMPLETE = "complete"
+ACTION_STATUSES = {
+    CONFIRM: (PENDING,),
+    REJECT: (PENDING,),
+    MOVE: (PENDING, CONFIRMED),
+    CANCEL: (PENDING, CONFIRMED),
+    CHECK_IN: (CONFIRMED,),
+    NO_SHOW: (CONFIRMED,),
+    COMPLETE: (CHECKED_IN,),
+}
+# Whoever manages the venue may take every action; a coordinator of the booking's school only
+# these, and only until the cancel window closes (Booking.school_may_change).
+SCHOOL_ACTIONS = frozenset({CANCEL})
 
 # Waitlist entries; an offered entry holds its headcount until it is accepted or lapses.
 WAITING = "waiting"
@@ -217,9 +241,35 @@ class Booking(db.Model):
     def headcount(self) -> int:
         return self.students + self.teachers
 
-    @property
-    def holds_seats(self) -> bool:
-        return self.status in HOLDING
+    def is_managed_by(self, user) -> bool:
+        """``user`` manages the booking's venue (``Venue.may_manage``: staff, or its managers)."""
+        return Venue.may_manage(user, self.slot.program.venue_id)
+
+    def is_school_of(self, user) -> bool:
+        """``user`` acts for the booking's school (an approved coordinator of it)."""
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
+        return bool(signed_in and user.acts_for_school(self.school_id))
+
+    def school_may_change(self, now: datetime) -> bool:
+        """The school may still cancel online: until BOOKING_CANCEL_HOURS before the start."""
+        return now <= self.slot.starts_at - timedelta(hours=cancel_hours())
+
+    def allowed_actions(self, user, now: datetime | None = None, *, manages: bool | None = None) -> frozenset[str]:
+        """What ``user`` may do to the booking now: its status allows it (``ACTION_STATUSES``)
+        and the user may (manager: all; the school: ``SCHOOL_ACTIONS`` within the cancel
+        window). At the gate, check-in until the slot ends, a no-show only after it. The
+        services refuse the same; checks that depend on the moment of acting (an expired
+        request, check-in opening early) remain their refusals. ``manages``: whether ``user``
+        manages the venue, when the caller already asked ``Venue.can_manage`` once for a whole
+        list of one venue's bookings (no query per row)."""
+        now = now or utcnow()
+        by_status = {action for action, statuses in ACTION_STATUSES.items() if self.status in statuses}
+        if self.is_managed_by(user) if manages is None else manages:
+            by_status.discard(CHECK_IN if now >= self.slot.ends_at else NO_SHOW)
+            return frozenset(by_status)
+        if self.is_school_of(user) and self.school_may_change(now):
+            return frozenset(by_status & SCHOOL_ACTIONS)
+        return frozenset()
 
 
 class WaitlistEntry(db.Model):

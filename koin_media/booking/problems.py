@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from .models import STATUS_LABELS
+
 MESSAGES = {
     # the request itself
     "consent_missing": _l("Confirm that the parents or guardians have agreed to the visit."),
@@ -110,8 +112,6 @@ class BookingRefused(Exception):
             return text
         params = dict(self.message_params)
         if "status" in params:
-            from .models import STATUS_LABELS
-
             params["status"] = str(STATUS_LABELS.get(params["status"], params["status"])).lower()
         return text % params
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select
 from wtforms import ValidationError
 
@@ -15,44 +14,23 @@ from ..roles import SCHOOL
 from ..validators import normalise_indonesian_phone
 from .models import LEVELS, LIVE, PENDING, Booking, Program, Slot
 from .problems import BookingRefused
-
-
-def setting(name: str) -> int:
-    """A booking setting; the defaults and their KOIN_* variables are in config.py."""
-    return int(current_app.config[name])
-
-
-def pending_hours() -> int:
-    return setting("BOOKING_PENDING_HOURS")
-
-
-def cancel_hours() -> int:
-    return setting("BOOKING_CANCEL_HOURS")
-
-
-def max_pending() -> int:
-    return setting("BOOKING_MAX_PENDING")
-
-
-def offer_hours() -> int:
-    return setting("BOOKING_OFFER_HOURS")
-
-
-def check_in_early_minutes() -> int:
-    return setting("BOOKING_CHECKIN_EARLY_MINUTES")
+from .settings import max_pending
 
 
 @dataclass(frozen=True)
 class GroupRequest:
-    """A booking request after its checks: what gets stored."""
+    """A school group's request for a slot (a booking, or a place on the waitlist): what the
+    form or the API body says, and, once ``check_request`` has passed it, what gets stored,
+    with the school it is for."""
 
-    school_id: int
     students: int
     teachers: int
     level: str
     contact_name: str
     contact_phone: str
-    special_needs: str
+    special_needs: str = ""
+    consent: bool = False
+    school_id: int | None = None
 
     @property
     def headcount(self) -> int:
@@ -119,34 +97,33 @@ def check_program(program: Program, students: int, teachers: int, level: str) ->
         )
 
 
-def check_request(
-    user, slot: Slot, now: datetime, students, teachers, level, contact_name, contact_phone, special_needs, consent
-) -> GroupRequest:
+def check_request(user, slot: Slot, now: datetime, request: GroupRequest) -> GroupRequest:
     """Every rule about the request that needs no lock: the school, the slot, the program, the
-    contact. Capacity is not checked here: it is held by the database (capacity.hold)."""
+    contact. Capacity is not checked here: it is held by the database (capacity.hold). Returns
+    the request as it is stored: cleaned, for the user's school."""
     school_id = check_may_book_for_school(user)
     check_slot(slot, now)
+    students, teachers = request.students, request.teachers
     if not isinstance(students, int) or not isinstance(teachers, int):
         raise TypeError("students and teachers must be whole numbers")
-    level = (level or "").strip().upper()
+    level = (request.level or "").strip().upper()
     check_program(slot.program, students, teachers, level)
-    contact_name = (contact_name or "").strip()
+    contact_name = (request.contact_name or "").strip()
     if not contact_name:
         raise BookingRefused("contact_missing")
     try:
-        phone = normalise_indonesian_phone(contact_phone)
+        phone = normalise_indonesian_phone(request.contact_phone)
     except ValidationError:
         raise BookingRefused("bad_phone") from None
-    if consent is not True:
+    if request.consent is not True:
         raise BookingRefused("consent_missing")
-    return GroupRequest(
+    return replace(
+        request,
         school_id=school_id,
-        students=students,
-        teachers=teachers,
         level=level,
         contact_name=contact_name[:120],
         contact_phone=phone,
-        special_needs=(special_needs or "").strip(),
+        special_needs=(request.special_needs or "").strip(),
     )
 
 

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from ..i18n import WITA
+from ..localtime import local_to_utc
 from ..venues.models import Venue
 from .models import LIVE, WAITLIST_LIVE, WITHDRAWN, Booking, Closure, Program, Slot, WaitlistEntry
 from .signals import booking_changed
-
-LOCAL = ZoneInfo(WITA)
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    """A wall-clock time in Lombok (WITA, UTC+8, no daylight saving) as a UTC datetime."""
-    return datetime.combine(day, at, tzinfo=LOCAL).astimezone(UTC)
+from .waitlist import end_entry
 
 
 def _overlapping_closures(venue_id: int, starts_at: datetime, ends_at: datetime) -> list[Closure]:
@@ -100,8 +93,6 @@ def close_for(venue: Venue, starts_at: datetime, ends_at: datetime, reason: str,
     the schools; the bookings themselves stay as they are until staff move or cancel them.
     Waitlist entries of the closed slots end (offers give their seats back).
     """
-    from .waitlist import _end_entry
-
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a closure needs a reason")
@@ -141,7 +132,7 @@ def close_for(venue: Venue, starts_at: datetime, ends_at: datetime, reason: str,
         else []
     )
     for entry in entries:
-        _end_entry(entry, WITHDRAWN, actor, now)
+        end_entry(entry, WITHDRAWN, actor, now)
     audit.record(
         actor,
         "venue.close",

@@ -1,86 +1,27 @@
 """Booking pages for schools: request a slot (or wait for it), their bookings, the detail
 page with its confirmation, cancelling and accepting a waitlist offer. The pages of venue
-managers and staff (lists, decisions, check-in, export, report) are in ``manage``.
+managers and staff are in ``manage_lists`` (lists, decisions), ``checkin_views`` (the gate)
+and ``reports`` (CSV export, visitor report); what they share is in ``pages``.
 
 Every page loads its objects, checks access, then calls a service; a ``BookingRefused`` is
 shown next to the field it is about (or at the top) with 409 for conflicts, 422 otherwise."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
 
 from ..access import login_required, roles_required
 from ..database import utcnow
 from ..extensions import db
 from ..roles import SCHOOL
-from ..security import safe_next as local_path_or
 from . import bp, codes, rules, services, waitlist
-from .forms import ActionForm, BookingRequestForm, MoveForm, ReasonForm, request_values
-from .models import (
-    CONFIRMED,
-    HOLDING,
-    OFFERED,
-    PENDING,
-    STATUS_LABELS,
-    WAITLIST_LIVE,
-    WAITLIST_STATUS_LABELS,
-    Booking,
-    Program,
-    Slot,
-    WaitlistEntry,
-)
+from .forms import ActionForm, BookingRequestForm, ReasonForm, group_request
+from .models import OFFERED, STATUS_LABELS, WAITLIST_LIVE, WAITLIST_STATUS_LABELS, Booking, Slot, WaitlistEntry
+from .pages import attach_refusal, refusal_status, render_detail, safe_next
 from .problems import BookingRefused
-
-# Refusal fields whose form field is named differently on the pages.
-FORM_FIELD_NAMES = {"attended_students": "students"}
-
-
-# -- shared by the pages and the API ----------------------------------------------------------
-
-
-def refusal_status(refusal: BookingRefused) -> int:
-    if refusal.is_forbidden:
-        return 403
-    return 409 if refusal.is_conflict else 422
-
-
-def attach_refusal(form, refusal: BookingRefused) -> str | None:
-    """Show the refusal next to its field when the form has it; otherwise return the message
-    for the top of the page."""
-    name = FORM_FIELD_NAMES.get(refusal.field, refusal.field)
-    field = form._fields.get(name) if (form is not None and name) else None
-    if field is None:
-        return refusal.message
-    field.errors = [*field.errors, refusal.message] if isinstance(field.errors, list) else [refusal.message]
-    return None
-
-
-def venue_id_of(booking: Booking) -> int:
-    return booking.slot.program.venue_id
-
-
-def visible_booking_or_404(booking_id: int) -> Booking:
-    """The booking, for a coordinator of its school or whoever manages its venue; a 404 for
-    everyone else, so other schools cannot learn that it exists."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not current_user.is_authenticated:
-        abort(404)
-    if not (services.is_school_of(current_user, booking) or services.can_manage(current_user, venue_id_of(booking))):
-        abort(404)
-    return booking
-
-
-def own_entry_or_404(entry_id: int) -> WaitlistEntry:
-    entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or not current_user.acts_for_school(entry.school_id):
-        abort(404)
-    return entry
 
 
 def membership_problem(user) -> str | None:
@@ -94,52 +35,6 @@ def membership_problem(user) -> str | None:
     except BookingRefused as refusal:
         return refusal.message if refusal.code != "school_unverified" else None
     return None
-
-
-def safe_next(default: str) -> str:
-    """Where to go after a button on a list: a path on this site, nothing else."""
-    return local_path_or(request.form.get("next"), default)
-
-
-def calendar_links(booking: Booking) -> dict:
-    """The .ics and QR of a confirmed booking, when those endpoints exist."""
-    if booking.status not in HOLDING or booking.status == PENDING:
-        return {}
-    links = {}
-    if "booking.ics" in current_app.view_functions:
-        links["ics"] = url_for("booking.ics", booking_id=booking.id)
-    if "booking.qr" in current_app.view_functions:
-        links["qr"] = url_for("booking.qr", booking_id=booking.id)
-    return links
-
-
-def move_choices(booking: Booking) -> list[Slot]:
-    """Open future slots of the same venue where the group fits."""
-    return db.session.scalars(
-        select(Slot)
-        .join(Program, Slot.program_id == Program.id)
-        .where(
-            Program.venue_id == venue_id_of(booking),
-            Program.active.is_(True),
-            Slot.is_open.is_(True),
-            Slot.starts_at > utcnow(),
-            Slot.id != booking.slot_id,
-            Slot.capacity - Slot.held >= booking.headcount,
-        )
-        .order_by(Slot.starts_at)
-        .limit(200)
-    ).all()
-
-
-def slot_label(slot: Slot) -> str:
-    from ..i18n import wita_datetime
-
-    return _(
-        "%(program)s — %(start)s (%(remaining)s places left)",
-        program=slot.program.title,
-        start=wita_datetime(slot.starts_at, "short"),
-        remaining=slot.remaining,
-    )
 
 
 # -- requesting a slot ------------------------------------------------------------------------
@@ -162,13 +57,13 @@ def request_form(slot_id):
         joining = request.form.get("action") == "waitlist"
         try:
             if joining:
-                entry = waitlist.join_waitlist(current_user, slot.id, **request_values(form))
+                entry = waitlist.join_waitlist(current_user, slot.id, group_request(form))
                 if entry.status == OFFERED:
                     flash(_("Places came free: accept the offer below before it lapses."), "success")
                 else:
                     flash(_("You are on the waiting list. We will tell you when places come free."), "success")
                 return redirect(url_for("booking.my_bookings"))
-            booking = services.book_slot(current_user, slot.id, **request_values(form))
+            booking = services.book_slot(current_user, slot.id, group_request(form))
             flash(_("Your request was sent. The venue will confirm it soon."), "success")
             return redirect(url_for("booking.detail", booking_id=booking.id))
         except BookingRefused as refusal:
@@ -238,7 +133,7 @@ def my_bookings():
 @bp.post("/waitlist/<int:entry_id>/accept")
 @roles_required(SCHOOL)
 def accept_offer(entry_id):
-    entry = own_entry_or_404(entry_id)
+    entry = waitlist.get_entry(entry_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -252,7 +147,7 @@ def accept_offer(entry_id):
 @bp.post("/waitlist/<int:entry_id>/withdraw")
 @roles_required(SCHOOL)
 def withdraw_entry(entry_id):
-    entry = own_entry_or_404(entry_id)
+    entry = waitlist.get_entry(entry_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -266,46 +161,16 @@ def withdraw_entry(entry_id):
 # -- one booking ------------------------------------------------------------------------------
 
 
-def render_detail(booking: Booking, status: int = 200, error: str | None = None, **forms):
-    booking = db.session.get(Booking, booking.id)  # fresh after a refused (rolled back) change
-    manager = services.can_manage(current_user, venue_id_of(booking))
-    school = services.is_school_of(current_user, booking)
-    move_form = forms.pop("move_form", None) or MoveForm(prefix="move")
-    if manager and booking.status in (PENDING, CONFIRMED):
-        move_form.slot_id.choices = [SelectChoice(slot.id, slot_label(slot)) for slot in move_choices(booking)]
-    cancel_hours = rules.cancel_hours()
-    context = dict(
-        booking=booking,
-        slot=booking.slot,
-        program=booking.slot.program,
-        venue=booking.slot.program.venue,
-        status_labels=STATUS_LABELS,
-        display=codes.display,
-        links=calendar_links(booking),
-        manager=manager,
-        is_school=school,
-        can_cancel=booking.status in (PENDING, CONFIRMED)
-        and (manager or utcnow() <= booking.slot.starts_at - timedelta(hours=cancel_hours)),
-        cancel_hours=cancel_hours,
-        action_form=ActionForm(),
-        cancel_form=forms.pop("cancel_form", None) or ReasonForm(prefix="cancel"),
-        reject_form=forms.pop("reject_form", None) or ReasonForm(prefix="reject"),
-        move_form=move_form,
-        error=error,
-    )
-    return render_template("booking/detail.html", **context), status
-
-
 @bp.get("/bookings/<int:booking_id>")
 @login_required
 def detail(booking_id):
-    return render_detail(visible_booking_or_404(booking_id))
+    return render_detail(services.get_booking(booking_id, current_user))
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id):
-    booking = visible_booking_or_404(booking_id)
+    booking = services.get_booking(booking_id, current_user)
     form = ReasonForm(prefix="cancel")
     if not form.validate_on_submit():
         return render_detail(booking, 422, cancel_form=form)

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from . import rules
-from .models import CHECKED_IN, COMPLETED, CONFIRMED, NO_SHOW, Booking, Slot
+from .models import CHECK_IN, CHECKED_IN, COMPLETE, COMPLETED, NO_SHOW, Booking, Slot
 from .problems import BookingRefused
-from .services import _commit, _fail, _lock, _require_manager, _require_status, release_seats
+from .settings import check_in_early_minutes
 from .signals import booking_changed
+from .transaction import commit, fail, lock, release_seats, require_action, require_manager
 
 
 def check_in(
@@ -24,9 +24,9 @@ def check_in(
     120 minutes) and closes when the slot ends."""
     now = now or utcnow()
     try:
-        _require_manager(actor, booking)
-        _require_status(booking, CONFIRMED)
-        early = rules.check_in_early_minutes()
+        require_manager(actor, booking)
+        require_action(booking, CHECK_IN)
+        early = check_in_early_minutes()
         if now < booking.slot.starts_at - timedelta(minutes=early):
             raise BookingRefused("check_in_not_open", {"minutes": early})
         if now >= booking.slot.ends_at:
@@ -34,13 +34,13 @@ def check_in(
         if not (0 <= attended_students <= booking.students and 0 <= attended_teachers <= booking.teachers):
             raise BookingRefused("attendance_invalid")
     except BookingRefused as refusal:
-        _fail(refusal)
+        fail(refusal)
     booking.status = CHECKED_IN
     booking.attended_students, booking.attended_teachers = attended_students, attended_teachers
-    _lock(booking)
+    lock(booking)
     audit.record(actor, "booking.check_in", booking, students=attended_students, teachers=attended_teachers)
     booking_changed.send(booking, action="checked_in", actor=actor)
-    _commit()
+    commit()
     return booking
 
 
@@ -48,17 +48,17 @@ def mark_no_show(booking: Booking, actor, now: datetime | None = None) -> Bookin
     """A confirmed group that never came, once the slot has ended."""
     now = now or utcnow()
     try:
-        _require_manager(actor, booking)
-        _require_status(booking, CONFIRMED)
+        require_manager(actor, booking)
+        require_action(booking, NO_SHOW)
         if now < booking.slot.ends_at:
             raise BookingRefused("slot_not_ended")
     except BookingRefused as refusal:
-        _fail(refusal)
+        fail(refusal)
     booking.status = NO_SHOW
     release_seats(booking)
     audit.record(actor, "booking.no_show", booking)
     booking_changed.send(booking, action="no_show", actor=actor)
-    _commit()
+    commit()
     return booking
 
 
@@ -67,15 +67,15 @@ def complete(booking: Booking, actor, now: datetime | None = None) -> Booking:
     now = now or utcnow()
     try:
         if actor is not None:
-            _require_manager(actor, booking)
-        _require_status(booking, CHECKED_IN)
+            require_manager(actor, booking)
+        require_action(booking, COMPLETE)
     except BookingRefused as refusal:
-        _fail(refusal)
+        fail(refusal)
     booking.status = COMPLETED
     release_seats(booking)
     audit.record(actor, "booking.complete", booking)
     booking_changed.send(booking, action="completed", actor=actor)
-    _commit()
+    commit()
     return booking
 
 

@@ -11,28 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
+from ..venues.models import Venue
 from . import capacity, rules
-from .models import (
-    ACCEPTED,
-    LAPSED,
-    OFFERED,
-    PENDING,
-    WAITING,
-    WAITLIST_LIVE,
-    WITHDRAWN,
-    Booking,
-    Slot,
-    WaitlistEntry,
-)
+from .models import ACCEPTED, LAPSED, OFFERED, WAITING, WAITLIST_LIVE, WITHDRAWN, Booking, Slot, WaitlistEntry
 from .problems import BookingRefused
+from .rules import GroupRequest
+from .settings import offer_hours
 from .signals import booking_changed, waitlist_changed
+from .transaction import commit, flush, new_booking
 
 
 def live_entry(school_id: int, slot_id: int) -> WaitlistEntry | None:
@@ -45,42 +38,13 @@ def live_entry(school_id: int, slot_id: int) -> WaitlistEntry | None:
     )
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise BookingRefused("status_changed") from None
-
-
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise BookingRefused("status_changed") from None
-
-
-def join_waitlist(
-    school_user,
-    slot_id: int,
-    students: int,
-    teachers: int,
-    level: str,
-    contact_name: str,
-    contact_phone: str,
-    special_needs: str = "",
-    consent: bool = False,
-    now: datetime | None = None,
-) -> WaitlistEntry:
+def join_waitlist(school_user, slot_id: int, request: GroupRequest, now: datetime | None = None) -> WaitlistEntry:
     """Wait for seats in a slot, with the request the school would make (same checks as a
     booking). If seats are free already, the entry is offered them at once."""
     now = now or utcnow()
     try:
         slot = rules.load_slot(slot_id)
-        request = rules.check_request(
-            school_user, slot, now, students, teachers, level, contact_name, contact_phone, special_needs, consent
-        )
+        request = rules.check_request(school_user, slot, now, request)
         if rules.has_live_booking(request.school_id, slot.id) or live_entry(request.school_id, slot.id):
             raise BookingRefused("duplicate_request")
     except BookingRefused:
@@ -90,7 +54,6 @@ def join_waitlist(
         slot_id=slot.id,
         requested_by_id=school_user.id,
         **request.stored(),
-        consent=True,
         status=WAITING,
         created_at=now,
         updated_at=now,
@@ -104,7 +67,7 @@ def join_waitlist(
     audit.record(school_user, "waitlist.join", entry, headcount=entry.headcount)
     waitlist_changed.send(entry, action="joined", actor=school_user)
     offer_freed_seats(slot, now)
-    _commit()
+    commit()
     return entry
 
 
@@ -121,14 +84,14 @@ def offer_freed_seats(slot: Slot, now: datetime | None = None) -> list[WaitlistE
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
     ).all()
     offers = []
-    until = min(now + timedelta(hours=rules.offer_hours()), slot.starts_at)
+    until = min(now + timedelta(hours=offer_hours()), slot.starts_at)
     for entry in waiting:
         if not capacity.hold(slot.id, entry.headcount):
             continue  # a smaller group further down may still fit
         entry.status = OFFERED
         entry.offered_at, entry.offered_until = now, until
         entry.updated_at = now
-        _flush()
+        flush()
         audit.record(None, "waitlist.offer", entry, offered_until=until.isoformat())
         waitlist_changed.send(entry, action="offered", actor=None)
         offers.append(entry)
@@ -137,8 +100,6 @@ def offer_freed_seats(slot: Slot, now: datetime | None = None) -> list[WaitlistE
 
 def accept_offer(entry: WaitlistEntry, school_user, now: datetime | None = None) -> Booking:
     """Turn an open offer into a pending booking; the seats held for the offer pass to it."""
-    from .services import _new_booking
-
     now = now or utcnow()
     try:
         if school_user is None or school_user.school_id != entry.school_id:
@@ -153,11 +114,11 @@ def accept_offer(entry: WaitlistEntry, school_user, now: datetime | None = None)
     except BookingRefused:
         db.session.rollback()
         raise
-    request = rules.GroupRequest.of(entry)
+    request = GroupRequest.of(entry)
     entry.status = ACCEPTED
     entry.updated_at = now
-    _flush()  # version check first: the offer cannot be accepted and lapse at once
-    booking = _new_booking(request, entry.slot, school_user, now, status=PENDING)
+    flush()  # version check first: the offer cannot be accepted and lapse at once
+    booking = new_booking(request, entry.slot, school_user, now)
     try:
         db.session.flush()
     except IntegrityError:
@@ -168,16 +129,16 @@ def accept_offer(entry: WaitlistEntry, school_user, now: datetime | None = None)
     audit.record(school_user, "booking.request", booking, slot_id=entry.slot_id, headcount=booking.headcount)
     waitlist_changed.send(entry, action="accepted", actor=school_user)
     booking_changed.send(booking, action="requested", actor=school_user)
-    _commit()
+    commit()
     return booking
 
 
-def _end_entry(entry: WaitlistEntry, status: str, actor, now: datetime) -> None:
+def end_entry(entry: WaitlistEntry, status: str, actor, now: datetime) -> None:
     """End a live entry; an offered one gives its seats back (to the next in line)."""
     was_offered = entry.status == OFFERED
     entry.status = status
     entry.updated_at = now
-    _flush()
+    flush()
     if was_offered:
         capacity.give_back(entry.slot_id, entry.headcount)
     audit.record(actor, f"waitlist.{status}", entry)
@@ -187,19 +148,18 @@ def _end_entry(entry: WaitlistEntry, status: str, actor, now: datetime) -> None:
 
 
 def withdraw(entry: WaitlistEntry, actor, now: datetime | None = None) -> WaitlistEntry:
-    """The school stops waiting (or declines the offer); staff may withdraw any entry."""
-    from .services import can_manage
-
+    """The school stops waiting (or declines the offer); whoever manages the venue may
+    withdraw any entry."""
     now = now or utcnow()
     if entry.status not in WAITLIST_LIVE:
         db.session.rollback()
         raise BookingRefused("offer_not_open")
     acts_for_school = actor is not None and actor.acts_for_school(entry.school_id)
-    if not acts_for_school and not can_manage(actor, entry.slot.program.venue_id):
+    if not acts_for_school and not Venue.may_manage(actor, entry.slot.program.venue_id):
         db.session.rollback()
         raise BookingRefused("not_allowed")
-    _end_entry(entry, WITHDRAWN, actor, now)
-    _commit()
+    end_entry(entry, WITHDRAWN, actor, now)
+    commit()
     return entry
 
 
@@ -219,9 +179,17 @@ def lapse_offers(now: datetime | None = None) -> list[WaitlistEntry]:
             db.session.rollback()
             continue
         try:
-            _end_entry(entry, LAPSED, None, now)
-            _commit()
+            end_entry(entry, LAPSED, None, now)
+            commit()
         except BookingRefused:
             continue
         lapsed.append(entry)
     return lapsed
+
+
+def get_entry(entry_id: int, user) -> WaitlistEntry:
+    """The waitlist entry, for a coordinator of its school; 404 for anyone else."""
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or not user.acts_for_school(entry.school_id):
+        abort(404)
+    return entry

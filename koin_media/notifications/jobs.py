@@ -23,6 +23,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..jobs import huey, job, periodic_job
 from . import outbox
+from .booking_mail import queue_reminder
 from .models import REMINDER, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,6 @@ def deliver_pending(now: datetime | None = None) -> dict:
 
 def queue_reminders(now: datetime | None = None) -> int:
     """Write the reminder for each confirmed visit starting in about two days, once."""
-    from .booking_mail import queue_reminder
-
     now = now or utcnow()
     already = exists().where(OutboxMessage.booking_id == Booking.id, OutboxMessage.kind == REMINDER)
     ids = db.session.scalars(
