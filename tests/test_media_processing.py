@@ -8,11 +8,12 @@ from __future__ import annotations
 import struct
 import warnings
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
-from koin_media.media import processing
+from koin_media.media import pdf_render, processing
 from koin_media.media.processing import BLACK_LUMA, ProcessingFailed, ProcessResult, process
 from tests import samples
 from tests.samples import SampleCache
@@ -287,6 +288,19 @@ def test_pdf_page_count_and_first_page(make, tmp_path):
     assert close_to(pixel(preview.path, (450, 1250)), (255, 255, 255), tolerance=3)
 
 
+def test_the_pdf_renderer_is_a_module_the_child_runs_by_its_path(make, tmp_path):
+    """What the child prints, rendered in this process: page count, size and the PNG."""
+    target = tmp_path / "page.png"
+    answer = pdf_render.render(str(make("pdf", pages=2)), str(target), 640)
+    assert (answer["pages"], round(answer["width"]), round(answer["height"])) == (2, 595, 842)
+    with Image.open(target) as page:
+        assert page.format == "PNG" and max(page.size) == 640
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"garbage " * 200)
+    assert pdf_render.render(str(broken), str(tmp_path / "none.png"), 640)["error"] == "corrupt"
+    assert processing.PDF_RENDERER == Path(pdf_render.__file__)
+
+
 @pytest.mark.parametrize("data", [b"%PDF-1.7\n" + b"garbage " * 200, b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog"])
 def test_broken_pdf_is_corrupt(tmp_path, data):
     broken = tmp_path / "broken.pdf"
@@ -327,16 +341,22 @@ def test_unknown_kind_or_mime_is_unsupported(make, tmp_path, kind, mime):
     assert failed.value.code == "unsupported"
 
 
-def test_pdf_renderer_that_hangs_times_out(make, tmp_path, monkeypatch):
-    monkeypatch.setattr(processing, "_PDF_CHILD", "import time; time.sleep(30)")
+def stand_in_renderer(tmp_path_factory, code: str):
+    script = tmp_path_factory.mktemp("renderer") / "renderer.py"
+    script.write_text(code)
+    return script
+
+
+def test_pdf_renderer_that_hangs_times_out(make, tmp_path, tmp_path_factory, monkeypatch):
+    monkeypatch.setattr(processing, "PDF_RENDERER", stand_in_renderer(tmp_path_factory, "import time; time.sleep(30)"))
     with pytest.raises(ProcessingFailed) as failed:
         process(make("pdf"), "document", "application/pdf", tmp_path, timeout=1)
     assert failed.value.code == "timeout"
 
 
-def test_pdf_renderer_that_crashes_is_corrupt(make, tmp_path, monkeypatch):
+def test_pdf_renderer_that_crashes_is_corrupt(make, tmp_path, tmp_path_factory, monkeypatch):
     crash = "import os, sys; sys.stderr.write('boom'); sys.stderr.flush(); os.abort()"
-    monkeypatch.setattr(processing, "_PDF_CHILD", crash)
+    monkeypatch.setattr(processing, "PDF_RENDERER", stand_in_renderer(tmp_path_factory, crash))
     with pytest.raises(ProcessingFailed) as failed:
         process(make("pdf"), "document", "application/pdf", tmp_path)
     assert failed.value.code == "corrupt"

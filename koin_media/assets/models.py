@@ -12,7 +12,9 @@ from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..reference.models import Community, Regency
+from ..roles import STAFF
 from ..venues.models import Venue
+from .problems import describe
 
 # The lifecycle of DESIGN.md, plus "draft": processed, waiting for the creator to complete the
 # details (title, licence, consent) that review needs.
@@ -179,8 +181,6 @@ class Asset(db.Model):
 
     @property
     def problem_message(self) -> str | None:
-        from .problems import describe
-
         return describe(self.problem_code, **(self.problem_context or {})) if self.problem_code else None
 
     @property
@@ -199,6 +199,30 @@ class Asset(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status == APPROVED
+
+    # -- who may do what with it: the one home of these rules, asked by the pages, the API,
+    # -- the services and the templates alike.
+
+    def managed_by(self, user) -> bool:
+        """Its owner and the office's staff: they edit its details, delete it, see who
+        downloaded it and why it was refused or failed."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return user.id == self.owner_id or user.has_role(STAFF)
+
+    def visible_to(self, user) -> bool:
+        """Published assets are public; any other state only to those who manage it."""
+        return self.is_public or self.managed_by(user)
+
+    def downloadable_by(self, user) -> bool:
+        """Only published assets leave the platform, for anyone signed in: not even its owner
+        or staff download an unpublished one (they review it through its previews)."""
+        return self.is_public and user is not None and bool(getattr(user, "is_authenticated", False))
+
+    def reviewable_by(self, user) -> bool:
+        """Staff decide on an asset that waits for review."""
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
+        return bool(signed_in and user.has_role(STAFF) and self.status == PENDING_REVIEW)
 
     @property
     def credit_line(self) -> str:

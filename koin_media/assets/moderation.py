@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..access import get_or_404, roles_required
+from ..access import roles_required
 from ..audit import AuditEvent
 from ..extensions import db
 from ..roles import STAFF
@@ -33,7 +33,7 @@ def moderation_queue():
 @bp.route("/moderation/<int:asset_id>", methods=["GET", "POST"])
 @roles_required(STAFF)
 def review(asset_id):
-    asset = get_or_404(Asset, asset_id)
+    asset = services.get_asset(asset_id, current_user, manage=True)
     form = ReviewForm()
     if form.validate_on_submit():
         if asset.status != PENDING_REVIEW:

@@ -17,9 +17,9 @@ from ..extensions import db
 from ..jobs import job
 from ..media.processing import ProcessingFailed, web_rendition
 from ..storage import get_storage
-from . import services
-from .jobs import MAX_ATTEMPTS, backoff
+from . import pipeline
 from .models import PROCESSED, WEB_RENDITION_TYPES, Asset
+from .pipeline import MAX_ATTEMPTS, backoff
 
 log = logging.getLogger(__name__)
 
@@ -60,19 +60,19 @@ def make_web_rendition(asset_id: int, attempt: int = 1) -> None:
         with localdisk.work_dir(f"web-{asset_id}") as workdir:
             original = workdir / "original"
             get_storage().download_to_file(asset.storage_key, original)
-            limits = services.processing_limits()
+            limits = pipeline.processing_limits()
             rendition = web_rendition(original, asset.kind, asset.mime, workdir / "out", **limits)
-            services.store_renditions(asset, [rendition])
-        services.record_web_rendition(asset)
+            pipeline.store_renditions(asset, [rendition])
+        pipeline.record_web_rendition(asset)
     except ProcessingFailed as failure:
         log.info("asset %s: no web rendition: %s %s", asset_id, failure.code, failure.detail)
         db.session.rollback()
-        services.note_web_rendition_problem(db.session.get(Asset, asset_id), failure.code, failure.detail)
+        pipeline.note_web_rendition_problem(db.session.get(Asset, asset_id), failure.code, failure.detail)
     except Exception as exc:
         db.session.rollback()
         log.exception("asset %s: web rendition attempt %s crashed", asset_id, attempt)
         if attempt >= MAX_ATTEMPTS:
-            services.note_web_rendition_problem(
+            pipeline.note_web_rendition_problem(
                 db.session.get(Asset, asset_id), "internal", f"{exc.__class__.__name__}: {exc}"
             )
             return

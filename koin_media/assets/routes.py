@@ -1,45 +1,24 @@
 from __future__ import annotations
 
-import re
-from pathlib import PurePosixPath
-
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import get_or_404, is_staff, login_required, roles_required
-from ..errors import abort_with
+from ..access import login_required, roles_required
 from ..extensions import db
 from ..pagecache import visitor_cache
 from ..roles import CREATOR
-from ..storage import get_storage
-from ..storage.base import safe_filename
 from ..validators import page_number
 from . import bp, search, services
 from .catalog import CatalogFilters, references
 from .catalog import page as catalog_page
+from .downloads import DownloadRefused, check_downloadable, create_download
 from .forms import AssetDetailsForm, DownloadForm
 from .links import media_urls, thumbnails
 from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, Asset, AssetDownload
 
 PER_PAGE = 24
-
-
-def visible_asset_or_404(asset_id: int) -> Asset:
-    """Approved assets are public; any other state only to its owner and to staff."""
-    asset = get_or_404(Asset, asset_id)
-    if (
-        not asset.is_public
-        and not is_staff()
-        and (not current_user.is_authenticated or asset.owner_id != current_user.id)
-    ):
-        abort(404)
-    return asset
-
-
-def owned_asset_or_404(asset_id: int) -> Asset:
-    return get_or_404(Asset, asset_id, owner_attr="owner_id")
 
 
 @bp.app_template_global()
@@ -73,7 +52,7 @@ def catalog():
 @bp.get("/assets/<int:asset_id>")
 @visitor_cache
 def show(asset_id):
-    asset = visible_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user)
     return render_template(
         "assets/show.html",
         asset=asset,
@@ -81,14 +60,14 @@ def show(asset_id):
         license_url=LICENSE_URLS.get(asset.license or ""),
         # Only for someone who may download: building the form makes a CSRF token, which
         # would give an anonymous visitor a cookie and a page that cannot be shared.
-        download_form=DownloadForm() if current_user.is_authenticated else None,
+        download_form=DownloadForm() if asset.downloadable_by(current_user) else None,
     )
 
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(asset_id):
-    asset = owned_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user, manage=True)
     form = AssetDetailsForm(obj=asset).load_choices()
     if request.method == "GET":
         for name in ("community", "regency", "venue"):
@@ -112,7 +91,7 @@ def edit(asset_id):
 @bp.post("/assets/<int:asset_id>/delete")
 @login_required
 def delete(asset_id):
-    asset = owned_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user, manage=True)
     title = asset.title or asset.original_filename
     services.delete_asset(asset, current_user)
     flash(_("“%(title)s” is deleted, with its files.", title=title), "info")
@@ -131,7 +110,7 @@ def mine():
 @bp.get("/assets/<int:asset_id>/downloads")
 @login_required
 def downloads(asset_id):
-    asset = owned_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user, manage=True)
     rows = db.session.execute(
         select(AssetDownload.business_name, AssetDownload.variant, func.count(), func.max(AssetDownload.created_at))
         .where(AssetDownload.asset_id == asset.id)
@@ -141,52 +120,22 @@ def downloads(asset_id):
     return render_template("assets/downloads.html", asset=asset, rows=rows)
 
 
-def download_filename(asset: Asset, variant: str) -> str:
-    """A readable UTF-8 name from the title; never a path, never a control character."""
-    title = safe_filename(asset.title or PurePosixPath(asset.original_filename).stem)
-    title = re.sub(r'[/\\:*?"<>|]+', " ", title).strip()[:120] or "koin-media"
-    if variant == "web":
-        return f"{title} (web){PurePosixPath(asset.web_file[0]).suffix}"  # .jpg, .mp4 or .m4a
-    extension = safe_filename(PurePosixPath(asset.original_filename).suffix.lower()[:8]).replace(" ", "")
-    return f"{title}{extension}"
-
-
 @bp.post("/assets/<int:asset_id>/download")
 @login_required
 def download(asset_id):
-    asset = visible_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user)
+    form = DownloadForm()
     try:
-        services.check_downloadable(asset)
-    except services.DownloadRefused as refused:
+        check_downloadable(asset, current_user)
+        if not form.validate_on_submit():
+            for error in form.accept_license.errors or form.variant.errors:
+                flash(error, "error")
+            return redirect(url_for("assets.show", asset_id=asset.id)), 303
+        url, _expires = create_download(asset, current_user, form.variant.data)
+    except DownloadRefused as refused:
         flash(str(refused.message), "error")
         return redirect(url_for("assets.show", asset_id=asset.id)), 303
-    form = DownloadForm()
-    if not form.validate_on_submit():
-        for error in form.accept_license.errors or form.variant.errors:
-            flash(error, "error")
-        return redirect(url_for("assets.show", asset_id=asset.id)), 303
-    url, _expires = create_download(asset, form.variant.data)
     return redirect(url, 303)
-
-
-def download_options(asset: Asset) -> list[dict]:
-    """The variants a download may choose, with their sizes: the original and, once it exists,
-    the web size (the web rendition for video and audio, the preview picture otherwise)."""
-    options = [{"variant": "original", "content_type": asset.mime, "size_bytes": asset.size_bytes}]
-    if asset.web_file:
-        options.append({"variant": "web", "content_type": asset.web_file[1], "size_bytes": asset.web_size_bytes})
-    return options
-
-
-def create_download(asset: Asset, variant: str) -> tuple[str, int]:
-    """Log the download and hand out a short-lived link to the chosen variant."""
-    web = asset.web_file
-    if variant == "web" and web is None:  # a video or audio whose rendition is not made yet
-        abort_with(409, _("The web size of this file is not ready yet. Download the original, or try again later."))
-    key, mime = web if variant == "web" else (asset.storage_key, asset.mime)
-    link = get_storage().download_url(key, download_filename(asset, variant), mime)
-    services.record_download(asset, current_user, variant, key)  # checks the store first
-    return link
 
 
 @bp.app_template_global()

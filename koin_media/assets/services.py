@@ -1,19 +1,21 @@
-"""Write logic for assets: uploads, verification outcome, details, moderation, downloads."""
+"""Write logic for assets: uploads, verification outcome, details, moderation, and the one
+lookup with its permission (``get_asset``). Downloads are in ``downloads``; the processing
+pipeline's writes in ``pipeline``."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
-from flask import current_app
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from flask import abort
+from sqlalchemy import select
 
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from ..storage import ObjectInfo, ObjectNotFound, StorageError, UploadNotFound, get_storage
+from ..storage import ObjectInfo, StorageError, UploadNotFound, get_storage
 from . import quota, search
+from .jobs import process_asset
 from .models import (
     APPROVED,
     DRAFT,
@@ -25,19 +27,15 @@ from .models import (
     UPLOADING,
     VERIFYING,
     Asset,
-    AssetDownload,
     MultipartUpload,
 )
+from .pipeline import RETRYABLE_FAILURES, asset_key
+from .renditions import make_web_rendition
 from .verify import inspect_object
 
 log = logging.getLogger(__name__)
 
 DETAIL_FIELDS = ("title", "description", "tags", "license", "credit", "consent", "regency", "venue", "community")
-
-
-def asset_key(asset: Asset, name: str) -> str:
-    """Object keys are generated, never taken from what the user sent."""
-    return f"assets/{asset.uuid}/{name}"
 
 
 def fingerprint_of(filename: str, size, last_modified) -> str | None:
@@ -147,8 +145,6 @@ def verify_and_queue(asset: Asset, stored: ObjectInfo | None = None) -> Asset:
     asset.status = PROCESSING
     asset.problem_code, asset.problem_context = None, {}
     db.session.commit()
-    from .jobs import process_asset
-
     process_asset(asset.id)
     db.session.refresh(asset)
     return asset
@@ -160,74 +156,6 @@ def abort_upload(upload: MultipartUpload) -> None:
     if upload.asset is not None and upload.asset.status == UPLOADING:
         db.session.delete(upload.asset)
     db.session.commit()
-
-
-def processing_limits() -> dict:
-    """Time, thread and pixel bounds for media.processing, from the configuration."""
-    config = current_app.config
-    return {
-        "max_pixels": config["MAX_IMAGE_PIXELS"],
-        "transcode_timeout": config["TRANSCODE_TIMEOUT"],
-        "threads": config["TRANSCODE_THREADS"],
-    }
-
-
-# Where each rendition of media.processing goes on the asset.
-RENDITION_KEYS = {
-    "thumb": "thumb_key",
-    "preview": "preview_key",
-    "poster": "poster_key",
-    "cover": "poster_key",
-    "web": "web_key",
-}
-
-
-def store_renditions(asset: Asset, renditions) -> None:
-    """Put renditions under the asset's generated keys (``assets/<uuid>/web.mp4``, …; the
-    asset's deletion removes its whole prefix), point the asset at them and note the size of
-    the one that is its "web size" download."""
-    storage = get_storage()
-    sizes = {}
-    for rendition in renditions:
-        key = asset_key(asset, rendition.path.name)
-        storage.put(key, rendition.path, rendition.content_type)
-        setattr(asset, RENDITION_KEYS[rendition.name], key)
-        sizes[key] = rendition.path.stat().st_size
-    web = asset.web_file
-    if web and web[0] in sizes:
-        asset.web_size_bytes = sizes[web[0]]
-
-
-def record_web_rendition(done: Asset) -> None:
-    """Write the web rendition stored for ``done`` (a detached copy) onto the asset's row; if
-    the asset was deleted meanwhile, remove the object instead of leaving it orphaned."""
-    asset = db.session.get(Asset, done.id)
-    if asset is None:
-        db.session.rollback()
-        get_storage().delete(done.web_key)
-        return
-    asset.web_key, asset.web_size_bytes = done.web_key, done.web_size_bytes
-    note_web_rendition_problem(asset, None)  # commits
-
-
-def note_web_rendition_problem(asset: Asset | None, code: str | None, detail: str = "") -> None:
-    """Why a processed asset still has no web rendition (for staff and logs), or clear it.
-    Nothing else changes: the asset keeps its status and its original."""
-    if asset is None:
-        return  # deleted meanwhile; the cleanup removes whatever was stored for it
-    info = {k: v for k, v in (asset.media_info or {}).items() if k != "web_rendition_problem"}
-    if code:
-        info["web_rendition_problem"] = {"code": code, "detail": detail[:2000]}
-    asset.media_info = info  # a new dict, so the JSON column sees the change
-    db.session.commit()
-
-
-def finish_processing(asset: Asset) -> None:
-    """After processing: to review if the details are complete, otherwise wait for them."""
-    asset.status = PENDING_REVIEW if asset.details_complete else DRAFT
-    if asset.status == PENDING_REVIEW:
-        asset.submitted_at = utcnow()
-    search.index(asset)
 
 
 def update_details(asset: Asset, details: dict, editor) -> None:
@@ -279,52 +207,6 @@ def delete_asset(asset: Asset, actor) -> None:
     db.session.commit()
 
 
-class DownloadRefused(Exception):
-    """The asset is not published: nobody downloads it, not its owner nor staff, through the
-    page or the API (they review it through its previews instead)."""
-
-    message = _l("Only published assets can be downloaded.")
-
-
-def check_downloadable(asset: Asset) -> None:
-    """The one rule for who may take a file away: only approved assets leave the platform."""
-    if not asset.is_public:
-        raise DownloadRefused()
-
-
-def record_download(asset: Asset, user, variant: str, key: str) -> AssetDownload:
-    """Log and count a download of the object ``key``, only once the store has shown it can
-    serve it: when the store is down (StorageError) nothing is logged or counted."""
-    check_downloadable(asset)  # never logged nor counted, whichever door it came through
-    download = AssetDownload(asset_id=asset.id, user_id=user.id, business_name=user.business_name, variant=variant)
-    try:
-        if get_storage().head(key) is None:
-            raise ObjectNotFound(key)
-        db.session.add(download)
-        # Counted in the database, so concurrent downloads cannot lose an increment.
-        db.session.execute(update(Asset).where(Asset.id == asset.id).values(download_count=Asset.download_count + 1))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return download
-
-
-# Failures that another attempt could cure keep the original for `media reprocess`; a file
-# that is corrupt, a pixel bomb or unprocessable is removed from storage with its renditions.
-RETRYABLE_FAILURES = ("timeout", "internal", "interrupted")
-
-
-def mark_failed(asset: Asset, code: str, detail: str) -> None:
-    asset.status = FAILED
-    asset.problem_code, asset.problem_context, asset.problem_detail = code, {}, detail[:4000]
-    if code not in RETRYABLE_FAILURES:
-        get_storage().delete_prefix(f"assets/{asset.uuid}/")
-        asset.thumb_key = asset.preview_key = asset.poster_key = asset.web_key = None
-        asset.web_size_bytes = None
-    db.session.commit()
-
-
 def retryable(asset: Asset) -> bool:
     if asset.kind is None:
         return False
@@ -335,8 +217,6 @@ def reprocess(asset: Asset) -> None:
     """Process a failed or stuck asset again; for processed video or audio without a web
     rendition, make only that rendition (its status, and so its publication, stay as they are)."""
     if asset.needs_web_rendition:
-        from .renditions import make_web_rendition  # the jobs import this module
-
         asset_id = asset.id  # read before the commit expires it: reading it again would begin anew
         db.session.commit()  # hold no transaction while the job (inline in tests) writes the row
         make_web_rendition(asset_id)
@@ -346,8 +226,6 @@ def reprocess(asset: Asset) -> None:
     asset.status = PROCESSING
     asset.problem_code, asset.problem_context, asset.problem_detail = None, {}, None
     db.session.commit()
-    from .jobs import process_asset
-
     process_asset(asset.id)
 
 
@@ -375,3 +253,22 @@ def discard_unstored(asset: Asset) -> None:
         log.warning("asset %s: partial original left for cleanup: %s", asset.uuid, exc)
     db.session.delete(asset)
     db.session.commit()
+
+
+def get_asset(asset_id: int, user, *, manage: bool = False) -> Asset:
+    """The asset for ``user`` (flaskr's ``get_post``): a 404 when it does not exist or when
+    ``user`` may not see it (``Asset.visible_to``), or, with ``manage``, may not manage it
+    (``Asset.managed_by``), so that nobody learns what exists."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or not (asset.managed_by(user) if manage else asset.visible_to(user)):
+        abort(404)
+    return asset
+
+
+def get_upload(upload_id: str, key: str, user) -> MultipartUpload:
+    """The unfinished upload ``user`` started, named by its id and object key together; 404
+    for anyone else's, a finished one or a wrong key."""
+    upload = db.session.scalar(select(MultipartUpload).where(MultipartUpload.upload_id == upload_id))
+    if upload is None or upload.owner_id != user.id or upload.key != key or upload.finished_at is not None:
+        abort(404)
+    return upload

@@ -565,43 +565,15 @@ def _process_audio(job: _Job) -> ProcessResult:
 # --- PDF -----------------------------------------------------------------------------------
 
 
-# pdfium is a big C parser that cannot be interrupted: the first page is rendered in a child
-# Python (isolated mode, only pypdfium2 and Pillow imported) so that the job's timeout holds
-# and a crash on a hostile file cannot take the worker down. It answers with one JSON line.
-_PDF_CHILD = r"""
-import json, math, sys
-def done(**result):
-    print(json.dumps(result))
-    sys.exit(0)
-try:
-    import pypdfium2 as pdfium
-except ImportError:
-    done(error="unsupported", detail="pypdfium2 is not installed")
-source, target, side = sys.argv[1], sys.argv[2], int(sys.argv[3])
-try:
-    pdf = pdfium.PdfDocument(source)
-except pdfium.PdfiumError as exc:
-    locked = exc.err_code == pdfium.raw.FPDF_ERR_PASSWORD
-    done(error="unsupported" if locked else "corrupt", detail=f"pdfium cannot open the PDF: {exc}")
-try:
-    pages = len(pdf)
-    if pages < 1:
-        done(error="corrupt", detail="the PDF has no pages")
-    width, height = pdf[0].get_size()
-    if not (math.isfinite(width) and math.isfinite(height)) or min(width, height) <= 0:
-        done(error="corrupt", detail=f"the first page is {width}x{height} pt")
-    # The scale bounds the bitmap to side x side, whatever size the page claims.
-    bitmap = pdf[0].render(scale=side / max(width, height), may_draw_forms=False)
-    bitmap.to_pil().convert("RGB").save(target, "PNG", compress_level=1)
-    done(pages=pages, width=width, height=height, version=pdf.get_version())
-except pdfium.PdfiumError as exc:
-    done(error="corrupt", detail=f"pdfium cannot render the first page: {exc}")
-"""
+# Rendered by pdf_render.py in a child Python (isolated mode, run by its path so that only that
+# file and pypdfium2 are loaded, never the app): the job's timeout holds and a crash on a
+# hostile file cannot take the worker down.
+PDF_RENDERER = Path(__file__).with_name("pdf_render.py")
 
 
 def _process_pdf(job: _Job) -> ProcessResult:
     page_png = job.workdir / ".page1.png"
-    args = [sys.executable, "-I", "-c", _PDF_CHILD, str(job.path), str(page_png), str(PREVIEW_SIDE)]
+    args = [sys.executable, "-I", str(PDF_RENDERER), str(job.path), str(page_png), str(PREVIEW_SIDE)]
     try:
         try:
             done = subprocess.run(args, capture_output=True, timeout=job.remaining(), check=False)  # noqa: S603
