@@ -29,3 +29,19 @@ def local_day_range(first: date, last: date) -> tuple[datetime, datetime]:
 def local_today() -> date:
     """Today's date in Lombok."""
     return utcnow().astimezone(LOCAL).date()
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """An instant as the API writes every timestamp: ISO 8601 in UTC with ``Z``
+    (``2026-12-01T01:30:00Z``, fractions of a second when the instant has them)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # a naive value from the database is UTC (database.py)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def expires_at(seconds: int) -> str:
+    """When a link handed out now with a lifetime of ``seconds`` stops working (``iso_utc``):
+    the API states every expiry as an instant, never as seconds from now."""
+    return iso_utc(utcnow() + timedelta(seconds=seconds))

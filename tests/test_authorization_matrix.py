@@ -31,7 +31,7 @@ from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.reference.models import Community, Regency
 
-from .booking_helpers import make_program, make_slot, make_venue, request_fields, school_users
+from .booking_helpers import group_request, make_program, make_slot, make_venue, school_users
 from .conftest import PASSWORD, csrf_token
 
 PRINCIPALS = (
@@ -102,6 +102,8 @@ api.venues                      GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 api.slots                       GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.create_booking              POST    in  403 403 403 ok  ok  403 403 403 ok  ok
 api.booking                     GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+api.booking_by_code             GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+api.openapi                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.cancel_booking              POST    in  404 404 404 ok  404 ok  404 ok  ok  404
 api.confirm_booking             POST    in  403 403 403 403 403 ok  404 ok  ok  403
 api.reject_booking              POST    in  403 403 403 403 403 ok  404 ok  ok  403
@@ -109,6 +111,8 @@ api.check_in_booking            POST    in  403 403 403 403 403 ok  404 ok  ok  
 accounts.school_queue           GET     in  403 403 403 403 403 403 403 ok  ok  403
 accounts.approve_coordinator    POST    in  403 403 403 ok  403 403 403 ok  ok  403
 accounts.reject_coordinator     POST    in  403 403 403 ok  403 403 403 ok  ok  403
+accounts.schools                GET     in  403 403 403 403 403 403 403 ok  ok  403
+accounts.verify_school          POST    in  403 403 403 403 403 403 403 ok  ok  403
 api.verify_school               POST    in  403 403 403 403 403 403 403 ok  ok  403
 api.pending_schools             GET     in  403 403 403 ok  ok  403 403 ok  ok  403
 api.approve_coordinator         POST    in  403 403 403 ok  403 403 403 ok  ok  403
@@ -148,8 +152,6 @@ venues.edit_program             POST    in  403 403 403 403 403 ok  403 ok  ok  
 venues.generate_slots           POST    in  403 403 403 403 403 ok  403 ok  ok  403
 venues.slot_status              POST    in  403 403 403 403 403 ok  403 ok  ok  403
 venues.add_closure              POST    in  403 403 403 403 403 ok  403 ok  ok  403
-venues.schools                  GET     in  403 403 403 403 403 403 403 ok  ok  403
-venues.verify_school            POST    in  403 403 403 403 403 403 403 ok  ok  403
 booking.request_form            GET     in  403 403 403 ok  ok  403 403 403 ok  ok
 booking.request_form            POST    in  403 403 403 ok  ok  403 403 403 ok  ok
 booking.my_bookings             GET     in  403 403 403 ok  ok  403 403 403 ok  ok
@@ -260,9 +262,9 @@ def build_world() -> World:
     full_slot.held = 40
     db.session.commit()
 
-    booking = booking_services.book_slot(users["school"], slot.id, **request_fields())
+    booking = booking_services.book_slot(users["school"], slot.id, group_request())
     booking_services.confirm(booking, users["staff"])
-    entry = waitlist.join_waitlist(users["school"], full_slot.id, **request_fields())
+    entry = waitlist.join_waitlist(users["school"], full_slot.id, group_request())
 
     asset = Asset(
         owner=users["creator"],
@@ -292,6 +294,7 @@ def build_world() -> World:
     world.args = {
         "asset_id": asset.id,
         "booking_id": booking.id,
+        "code": booking.code,
         "entry_id": entry.id,
         "slot_id": slot.id,
         "program_id": program.id,

@@ -10,7 +10,7 @@ from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, Stri
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..forms import Form
-from ..reference.data import SECTORS
+from ..reference.data import Sector
 from ..reference.models import Community, Regency
 from ..reference.services import all_ordered, find_by_name_or_slug
 from ..validators import normalise_indonesian_phone, strip_text
@@ -37,7 +37,8 @@ class EmailField(StringField):
 
 
 class ReferenceField(SelectField):
-    """A select of reference rows by slug that also accepts a row's name (for the JSON API).
+    """A select of reference rows (regency, community, sector) by slug that also accepts a row's
+    name (for the JSON API), resolved by ``find_by_name_or_slug``.
 
     After validation ``field.obj`` holds the row.
     """
@@ -116,19 +117,12 @@ class CreatorRegistrationForm(AccountForm):
 
 class IkmRegistrationForm(AccountForm):
     business_name = _text(_l("Business name"), _l("Enter your business name."), 160)
-    sector = SelectField(
-        _l("Sector"),
-        choices=[SelectChoice("", _l("Choose…"))] + [SelectChoice(key, label) for key, label in SECTORS.items()],
-        validators=[DataRequired(message=_l("Choose your business sector."))],
-        validate_choice=False,
+    sector = ReferenceField(
+        _l("Sector"), model=Sector, validators=[DataRequired(message=_l("Choose your business sector."))]
     )
     regency = ReferenceField(
         _l("Regency"), model=Regency, validators=[DataRequired(message=_l("Choose your regency."))]
     )
-
-    def validate_sector(self, field):
-        if field.data not in SECTORS:
-            raise ValidationError(_l("Choose one of the options in the list."))
 
 
 class SchoolRegistrationForm(AccountForm):
@@ -203,8 +197,6 @@ class ProfileForm(Form):
     locale = SelectField(
         _l("Language"), choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
     )
-
-    validate_sector = IkmRegistrationForm.validate_sector
 
     def validate_phone(self, field):
         if field.data:

@@ -4,18 +4,20 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import is_staff, login_required, roles_required
+from ..access import login_required, roles_required
 from ..assets import catalog, services
 from ..assets.catalog import CatalogFilters
+from ..assets.downloads import DownloadRefused, check_downloadable, create_download, download_options
 from ..assets.forms import DownloadForm, ReviewForm
 from ..assets.links import inline_url, media_urls
 from ..assets.models import PENDING_REVIEW, Asset
-from ..assets.routes import create_download, download_options, visible_asset_or_404
 from ..errors import error_response
+from ..json_bodies import form_from_json, json_body
+from ..localtime import expires_at, iso_utc
 from ..pagecache import visitor_cache
 from ..roles import STAFF
 from . import bp
-from .helpers import form_from_json, json_body, json_true, page_args, validation_error
+from .helpers import json_true, page_args, validation_error
 
 
 def asset_json(asset: Asset, detail: bool = False) -> dict:
@@ -30,7 +32,7 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
         "license": asset.license,
         "tags": asset.tag_list,
         "download_count": asset.download_count,
-        "approved_at": asset.approved_at.isoformat() if asset.approved_at else None,
+        "approved_at": iso_utc(asset.approved_at),
         "url": url_for("assets.show", asset_id=asset.id, _external=True),
         "thumbnail": inline_url(asset.thumb_key, "image/jpeg") if asset.thumb_key else None,
     }
@@ -47,7 +49,7 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
             media=media_urls(asset),
             downloads=download_options(asset),
         )
-        if is_staff() or (current_user.is_authenticated and current_user.id == asset.owner_id):
+        if asset.managed_by(current_user):
             data["rejection_reason"] = asset.rejection_reason
             data["problem"] = asset.problem_message
     return data
@@ -81,28 +83,28 @@ def assets():
 @bp.get("/assets/<int:asset_id>")
 @visitor_cache
 def asset(asset_id):
-    return jsonify(asset_json(visible_asset_or_404(asset_id), detail=True))
+    return jsonify(asset_json(services.get_asset(asset_id, current_user), detail=True))
 
 
 @bp.post("/assets/<int:asset_id>/download")
 @login_required
 def download(asset_id):
-    asset = visible_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user)
     try:
-        services.check_downloadable(asset)
-    except services.DownloadRefused as refused:
+        check_downloadable(asset, current_user)
+        data = {"variant": "original", **json_body()}
+        data["accept_license"] = json_true(data, "accept_license")
+        form = form_from_json(DownloadForm, data)
+        if not form.validate():
+            return validation_error(form)
+        url, lifetime = create_download(asset, current_user, form.variant.data)
+    except DownloadRefused as refused:
         return error_response(409, refused.message)
-    data = {"variant": "original", **json_body()}
-    data["accept_license"] = json_true(data, "accept_license")
-    form = form_from_json(DownloadForm, data)
-    if not form.validate():
-        return validation_error(form)
-    url, expires = create_download(asset, form.variant.data)
-    return jsonify(url=url, expires=expires)
+    return jsonify(url=url, expires_at=expires_at(lifetime))
 
 
 def _decide(asset_id: int, decision: str):
-    asset = visible_asset_or_404(asset_id)
+    asset = services.get_asset(asset_id, current_user)
     form = form_from_json(ReviewForm, {**json_body(), "decision": decision})
     if not form.validate():
         return validation_error(form)

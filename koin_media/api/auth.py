@@ -9,6 +9,7 @@ from ..accounts import email_links, services, throttle
 from ..accounts.forms import REGISTRATION_FORMS, ForgotPasswordForm, NewPasswordForm
 from ..database import write_lock_when_writing
 from ..errors import error_response
+from ..json_bodies import form_from_json, json_body
 from ..roles import SELF_SERVICE_ROLES
 from ..security import (
     apply_limits,
@@ -18,35 +19,8 @@ from ..security import (
     verification_resend_limits,
 )
 from . import bp
-from .helpers import form_from_json, json_body, validation_error
-
-
-def user_json(user) -> dict:
-    data = {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "locale": user.locale or "id",
-        "email_verified": user.email_verified,
-        "created_at": user.created_at.isoformat(),
-    }
-    if user.community:
-        data["community"] = {"slug": user.community.slug, "name": user.community.name}
-    if user.business_name:
-        data["business_name"] = user.business_name
-        data["sector"] = user.sector
-    if user.regency:
-        data["regency"] = {"slug": user.regency.slug, "name": user.regency.name}
-    if user.school:
-        data["school"] = {
-            "npsn": user.school.npsn,
-            "name": user.school.name,
-            "verified": user.school.is_verified,
-            # pending or rejected: the account does not act for the school (see /account)
-            "coordinator_status": user.coordinator_status,
-        }
-    return data
+from .helpers import validation_error
+from .shapes import user_json
 
 
 @bp.post("/auth/register")

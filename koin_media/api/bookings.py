@@ -1,37 +1,34 @@
-"""JSON for bookings: request, detail, decisions, cancelling and check-in.
+"""JSON for bookings: request, detail (by id, or by code for a scanner), decisions, cancelling and
+check-in.
 
-Refusals of the booking services answer 409 ``{"error": <code>}`` for conflicts (``slot_full``,
-``duplicate_request``, …) and 422 ``{"error": "validation_failed", "errors": {field: [msg]}}``
-for rule violations about a field; other refusals answer 422 (403 for ``not_allowed``) with the
-refusal's code as ``error``."""
+Every refusal of the booking services has one shape: ``{"error": <the rule's code>, "message"}``,
+plus ``"errors": {field: [message]}`` when the rule is about a field of the request. 409 for
+conflicts (``slot_full``, ``duplicate_request``, …), 403 for ``not_allowed``, 422 for the rest
+(``school_unverified``, ``check_in_not_open``, ``slot_closed``, …)."""
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import abort, jsonify, url_for
 from flask_login import current_user
 
 from ..access import login_required, roles_required
+from ..booking import codes, services, visits
+from ..booking.calendar_files import calendar_links
+from ..booking.forms import ApiAttendanceForm, ApiBookingRequestForm, ApiReasonForm, group_request
+from ..booking.models import STATUS_LABELS
+from ..booking.problems import BookingRefused
 from ..errors import error_response
+from ..json_bodies import form_from_json, json_body
+from ..localtime import iso_utc
 from ..roles import SCHOOL, STAFF, VENUE_MANAGER
 from . import bp
-from .helpers import form_from_json, json_body, json_true, validation_error
-
-# The booking package imports the venues, which import the assets and so this API: its modules
-# are imported when a request comes, by then all of them are loaded.
+from .helpers import json_true, validation_error
 
 # Refusal fields named differently in this API's request bodies.
 API_FIELD_NAMES = {"attended_students": "students"}
 
 
-def _time(value):
-    return value.isoformat() if value is not None else None
-
-
 def booking_json(booking) -> dict:
-    from ..booking import codes
-    from ..booking.models import STATUS_LABELS
-    from ..booking.views import calendar_links
-
     slot, program = booking.slot, booking.slot.program
     return {
         "id": booking.id,
@@ -44,9 +41,10 @@ def booking_json(booking) -> dict:
             "program_id": program.id,
             "program": program.title,
             "venue_id": program.venue_id,
+            "venue_slug": program.venue.slug,
             "venue": program.venue.name,
-            "starts_at": _time(slot.starts_at),
-            "ends_at": _time(slot.ends_at),
+            "starts_at": iso_utc(slot.starts_at),
+            "ends_at": iso_utc(slot.ends_at),
         },
         "school": {"npsn": booking.school.npsn, "name": booking.school.name},
         "students": booking.students,
@@ -56,14 +54,17 @@ def booking_json(booking) -> dict:
         "contact_phone": booking.contact_phone,
         "special_needs": booking.special_needs,
         "consent": booking.consent,
-        "expires_at": _time(booking.expires_at),
-        "decided_at": _time(booking.decided_at),
+        "expires_at": iso_utc(booking.expires_at),
+        "decided_at": iso_utc(booking.decided_at),
         "decision_reason": booking.decision_reason,
         "cancelled_reason": booking.cancelled_reason,
         "attended_students": booking.attended_students,
         "attended_teachers": booking.attended_teachers,
-        "created_at": _time(booking.created_at),
-        "links": {"page": url_for("booking.detail", booking_id=booking.id, _external=True), **calendar_links(booking)},
+        "created_at": iso_utc(booking.created_at),
+        "links": {
+            "page": url_for("booking.detail", booking_id=booking.id, _external=True),
+            **calendar_links(booking, external=True),
+        },
     }
 
 
@@ -72,55 +73,51 @@ def refusal_response(refusal):
         return error_response(409, refusal.message, error=refusal.code)
     if refusal.field:
         field = API_FIELD_NAMES.get(refusal.field, refusal.field)
-        return error_response(422, refusal.message, errors={field: [refusal.message]}, reason=refusal.code)
+        return error_response(422, refusal.message, error=refusal.code, errors={field: [refusal.message]})
     if refusal.is_forbidden:
         return error_response(403, refusal.message, error=refusal.code)
     return error_response(422, refusal.message, error=refusal.code)
 
 
-def _optional_body() -> dict:
-    """Decisions may come without a body; when there is one, it must be a JSON object."""
-    return json_body() if request.get_data() else {}
-
-
 @bp.post("/bookings")
 @roles_required(SCHOOL)  # as the request form: other roles are refused before the body is read
 def create_booking():
-    from ..booking import services
-    from ..booking.forms import ApiBookingRequestForm, request_values
-    from ..booking.problems import BookingRefused
-
     body = json_body()
     body["consent"] = json_true(body, "consent")
     form = form_from_json(ApiBookingRequestForm, body)
     if not form.validate():
         return validation_error(form)
     try:
-        booking = services.book_slot(current_user, form.slot_id.data, **request_values(form))
+        booking = services.book_slot(current_user, form.slot_id.data, group_request(form))
     except BookingRefused as refusal:
         return refusal_response(refusal)
     response = jsonify(id=booking.id, code=booking.code, status=booking.status)
-    response.headers["Location"] = url_for("api.booking", booking_id=booking.id)
+    response.headers["Location"] = url_for("api.booking", booking_id=booking.id, _external=True)
     return response, 201
 
 
 @bp.get("/bookings/<int:booking_id>")
 @login_required
 def booking(booking_id):
-    from ..booking.views import visible_booking_or_404
+    return jsonify(booking_json(services.get_booking(booking_id, current_user)))
 
-    return jsonify(booking_json(visible_booking_or_404(booking_id)))
+
+@bp.get("/bookings/by-code/<code>")
+@login_required
+def booking_by_code(code):
+    """A scanner's lookup: the code as printed or read from the QR (any case, dash or spaces),
+    seen by whoever may see it by id; a 404 for anyone else, as for an unknown code."""
+    found = services.booking_by_code(code)
+    if found is None:
+        abort(404)
+    return jsonify(booking_json(services.get_booking(found.id, current_user)))
 
 
 @bp.post("/bookings/<int:booking_id>/confirm")
 @roles_required(VENUE_MANAGER, STAFF)
 def confirm_booking(booking_id):
-    from ..booking import services
-    from ..booking.problems import BookingRefused
-    from ..booking.views import visible_booking_or_404
-
-    booking = visible_booking_or_404(booking_id)
-    _optional_body()
+    booking = services.get_booking(booking_id, current_user)
+    json_body()
     try:
         services.confirm(booking, current_user)
     except BookingRefused as refusal:
@@ -131,13 +128,8 @@ def confirm_booking(booking_id):
 @bp.post("/bookings/<int:booking_id>/reject")
 @roles_required(VENUE_MANAGER, STAFF)
 def reject_booking(booking_id):
-    from ..booking import services
-    from ..booking.forms import ApiReasonForm
-    from ..booking.problems import BookingRefused
-    from ..booking.views import visible_booking_or_404
-
-    booking = visible_booking_or_404(booking_id)
-    form = form_from_json(ApiReasonForm, _optional_body())
+    booking = services.get_booking(booking_id, current_user)
+    form = form_from_json(ApiReasonForm, json_body())
     if not form.validate():
         return validation_error(form)
     try:
@@ -150,13 +142,8 @@ def reject_booking(booking_id):
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel_booking(booking_id):
-    from ..booking import services
-    from ..booking.forms import ApiReasonForm
-    from ..booking.problems import BookingRefused
-    from ..booking.views import visible_booking_or_404
-
-    booking = visible_booking_or_404(booking_id)
-    form = form_from_json(ApiReasonForm, _optional_body())
+    booking = services.get_booking(booking_id, current_user)
+    form = form_from_json(ApiReasonForm, json_body())
     if not form.validate():
         return validation_error(form)
     try:
@@ -169,12 +156,7 @@ def cancel_booking(booking_id):
 @bp.post("/bookings/<int:booking_id>/check-in")
 @roles_required(VENUE_MANAGER, STAFF)
 def check_in_booking(booking_id):
-    from ..booking import visits
-    from ..booking.forms import ApiAttendanceForm
-    from ..booking.problems import BookingRefused
-    from ..booking.views import visible_booking_or_404
-
-    booking = visible_booking_or_404(booking_id)
+    booking = services.get_booking(booking_id, current_user)
     form = form_from_json(ApiAttendanceForm, json_body())
     if not form.validate():
         return validation_error(form)

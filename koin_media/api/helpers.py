@@ -6,33 +6,16 @@ from sqlalchemy import func, select
 
 from ..errors import abort_with, error_response
 from ..extensions import db
-from ..forms import json_formdata
 from ..validators import whole_number
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a clear 400/415."""
-    if not request.is_json:
-        abort_with(415, _("Send the data as JSON with the header Content-Type: application/json."))
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort_with(400, _("The request body is not a valid JSON object."))
-    return data
-
-
 def json_true(data: dict, name: str) -> bool:
     """A consent the caller must give as JSON ``true``. Form fields read any non-empty text as
     yes, so ``"no"``, ``0`` or ``"off"`` would otherwise count as agreeing."""
     return data.get(name) is True
-
-
-def form_from_json(form_class, data: dict, **kwargs):
-    """Validate JSON with the same form class the HTML page uses (no CSRF field: the API
-    checks CSRF for session calls in one hook, and bearer calls need none)."""
-    return form_class(formdata=json_formdata(data), meta={"csrf": False}, **kwargs)
 
 
 def validation_error(form_or_errors):
@@ -42,16 +25,26 @@ def validation_error(form_or_errors):
 
 
 def page_args() -> tuple[int, int]:
-    def number(name, default):
+    """``?page=`` and ``?per_page=`` of every list: absent is the default; anything but a whole
+    number in range (0, -1, ``abc``, ``per_page=500``) is a 400 naming the parameter."""
+
+    def number(name, default, largest):
         raw = request.args.get(name, "")
         if raw == "":
             return default
         number = whole_number(raw)
-        if number is None or number < 1 or number > MAX_PAGE:
-            abort_with(400, _("%(name)s must be a whole number of 1 or more.", name=name))
+        if number is None or not 1 <= number <= largest:
+            abort_with(400, _("%(name)s must be a whole number from 1 to %(max)d.", name=name, max=largest))
         return number
 
-    return number("page", 1), min(number("per_page", 20), MAX_PER_PAGE)
+    return number("page", 1, MAX_PAGE), number("per_page", 20, MAX_PER_PAGE)
+
+
+def list_envelope(items: list) -> dict:
+    """A list kept in memory (not a select) in the same envelope, paged by the same rule."""
+    page, per_page = page_args()
+    chosen = items[(page - 1) * per_page : page * per_page]
+    return {"items": chosen, "page": page, "per_page": per_page, "total": len(items)}
 
 
 def paginated(statement, serialize):

@@ -1,10 +1,10 @@
 from flask import jsonify
 from sqlalchemy import select
 
-from ..reference.data import SECTORS
+from ..reference.data import Sector
 from ..reference.models import Community, Regency
 from . import bp
-from .helpers import paginated
+from .helpers import list_envelope, paginated
 
 
 def _slug_and_name(row) -> dict:
@@ -23,5 +23,4 @@ def regencies():
 
 @bp.get("/sectors")
 def sectors():
-    items = [{"slug": key, "name": str(label)} for key, label in SECTORS.items()]
-    return jsonify(items=items, page=1, per_page=len(items), total=len(items))
+    return jsonify(list_envelope([_slug_and_name(sector) for sector in Sector.all()]))

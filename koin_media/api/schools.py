@@ -6,21 +6,16 @@ waiting colleagues (and no schools). Deciding is the same service as the pages'.
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import abort, jsonify
 from flask_login import current_user
 
 from ..access import roles_required
 from ..accounts import coordinators
 from ..errors import error_response
+from ..localtime import iso_utc
 from ..roles import SCHOOL, STAFF
 from . import bp
-from .helpers import page_envelope
-
-
-def _iso(moment) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+from .helpers import list_envelope, page_envelope
 
 
 def school_json(school) -> dict:
@@ -29,8 +24,8 @@ def school_json(school) -> dict:
         "name": school.name,
         "regency": school.regency.slug,
         "verified": school.is_verified,
-        "verified_at": _iso(school.verified_at),
-        "created_at": _iso(school.created_at),
+        "verified_at": iso_utc(school.verified_at),
+        "created_at": iso_utc(school.created_at),
     }
 
 
@@ -41,8 +36,8 @@ def coordinator_json(user) -> dict:
         "email": user.email,
         "phone": user.phone,
         "status": user.coordinator_status,
-        "decided_at": _iso(user.coordinator_decided_at),
-        "created_at": _iso(user.created_at),
+        "decided_at": iso_utc(user.coordinator_decided_at),
+        "created_at": iso_utc(user.created_at),
         "school": {"npsn": user.school.npsn, "name": user.school.name},
     }
 
@@ -54,7 +49,7 @@ def pending_schools():
         schools = page_envelope(coordinators.schools_awaiting_verification(), school_json)
         people = page_envelope(coordinators.coordinators_awaiting_approval(), coordinator_json)
     elif current_user.is_approved_coordinator:
-        schools = {"items": [], "page": 1, "per_page": 0, "total": 0}
+        schools = list_envelope([])  # a coordinator verifies no school
         people = page_envelope(coordinators.pending_coordinators_of(current_user.school_id), coordinator_json)
     else:
         abort(403)

@@ -4,8 +4,8 @@ from ..access import roles_required
 from ..accounts.services import user_query
 from ..roles import ROLES, STAFF
 from . import bp
-from .auth import user_json
 from .helpers import paginated
+from .shapes import user_json
 
 
 @bp.get("/users")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
@@ -13,18 +13,16 @@ from ..access import roles_required
 from ..accounts import coordinators
 from ..accounts.models import School
 from ..booking.models import LEVELS, Program, Slot
+from ..booking.programs import open_slots
 from ..errors import abort_with, error_response
 from ..extensions import db
+from ..localtime import iso_utc, local_day_range
 from ..roles import STAFF
 from ..validators import MAX_DATABASE_ID, iso_day, whole_number
-from ..venues import services
 from ..venues.models import Venue
+from ..venues.services import venue_by_slug
 from . import bp
 from .helpers import page_args, paginated
-
-
-def _iso(moment) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def program_json(program: Program) -> dict:
@@ -65,8 +63,9 @@ def slot_json(slot: Slot) -> dict:
         "id": slot.id,
         "program_id": slot.program_id,
         "venue_id": slot.program.venue_id,
-        "starts_at": _iso(slot.starts_at),
-        "ends_at": _iso(slot.ends_at),
+        "venue_slug": slot.program.venue.slug,
+        "starts_at": iso_utc(slot.starts_at),
+        "ends_at": iso_utc(slot.ends_at),
         "capacity": slot.capacity,
         "remaining": slot.remaining,
     }
@@ -112,15 +111,25 @@ def _positive_arg(name: str) -> int | None:
     return number
 
 
+def _venue_arg() -> Venue | None:
+    """``?venue=`` by slug (as the pages' addresses) or by id (as ``venue_id`` in the answers)."""
+    raw = request.args.get("venue", "").strip()
+    if not raw:
+        return None
+    venue = venue_by_slug(raw)
+    number = whole_number(raw)
+    if venue is None and number is not None and 1 <= number <= MAX_DATABASE_ID:
+        venue = db.session.get(Venue, number)
+    if venue is None:
+        abort_with(400, _("There is no venue with this slug or id."))
+    return venue
+
+
 @bp.get("/slots")
 def slots():
     """Open sessions that have not started, optionally of one venue or program, between two
     days (WITA, inclusive) and with room for a group."""
-    venue = None
-    if request.args.get("venue"):
-        venue = services.venue_by_slug(request.args["venue"])
-        if venue is None:
-            abort_with(400, _("There is no venue with this slug."))
+    venue = _venue_arg()
     program_id = _positive_arg("program")
     if program_id is not None:
         program = db.session.get(Program, program_id)
@@ -130,9 +139,9 @@ def slots():
     first, last = _date_arg("from"), _date_arg("to")
     if first and last and last < first:
         abort_with(400, _("The date “to” cannot be before “from”."))
-    starts_from = services.local_day_range(first, first)[0] if first else None
-    starts_before = services.local_day_range(last, last)[1] if last else None
-    statement = services.open_slots(
+    starts_from = local_day_range(first, first)[0] if first else None
+    starts_before = local_day_range(last, last)[1] if last else None
+    statement = open_slots(
         venue_id=venue.id if venue else None,
         program_id=program_id,
         starts_from=starts_from,
@@ -154,6 +163,6 @@ def verify_school(npsn):
         name=school.name,
         regency=school.regency.slug,
         verified=True,
-        verified_at=_iso(school.verified_at),
+        verified_at=iso_utc(school.verified_at),
         changed=changed,
     )

@@ -11,31 +11,23 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import roles_required
 from ..accounts.email_links import email_verified_required
-from ..api.helpers import form_from_json, json_body
 from ..errors import error_response
 from ..extensions import db
+from ..json_bodies import form_from_json, json_body
+from ..localtime import expires_at
 from ..roles import CREATOR
 from ..storage import InvalidPart, UploadNotFound, get_storage
 from . import bp, services
 from .forms import AssetDetailsForm, SimpleUploadForm
-from .models import REJECTED_FILE, MultipartUpload
+from .models import REJECTED_FILE
 from .problems import describe
 from .quota import UploadRefused, part_allowance
 from .verify import kind_limit, precheck
 
 MAX_PART_NUMBER = 10_000
-
-
-def owned_upload_or_404(upload_id: str) -> MultipartUpload:
-    key = request.args.get("key", "")
-    upload = db.session.scalar(select(MultipartUpload).where(MultipartUpload.upload_id == upload_id))
-    if upload is None or upload.owner_id != current_user.id or upload.key != key or upload.finished_at is not None:
-        abort(404)
-    return upload
 
 
 def refused(code: str, context: dict | None = None, status: int = 422, **extra):
@@ -107,7 +99,7 @@ def create_multipart():
 @bp.get("/uploads/s3/multipart/<upload_id>/<int:part_number>")
 @roles_required(CREATOR)
 def sign_part(upload_id, part_number):
-    upload = owned_upload_or_404(upload_id)
+    upload = services.get_upload(upload_id, request.args.get("key", ""), current_user)
     if not 1 <= part_number <= MAX_PART_NUMBER:
         return error_response(400, _("Part numbers go from 1 to %(max)d.", max=MAX_PART_NUMBER))
     if upload.asset is None:
@@ -122,13 +114,15 @@ def sign_part(upload_id, part_number):
     if part_number == 1:
         get_storage().check_upload(upload.key, upload.upload_id)
     url, expires = get_storage().sign_part(upload.key, upload.upload_id, part_number, size=size)
-    return jsonify(url=url, expires=expires, size=size)
+    # ``expires`` (seconds) is Uppy's field: its request timeout for the PUT. ``expires_at`` is the
+    # instant, as every other expiry of the API states it.
+    return jsonify(url=url, expires=expires, expires_at=expires_at(expires), size=size)
 
 
 @bp.get("/uploads/s3/multipart/<upload_id>")
 @roles_required(CREATOR)
 def list_parts(upload_id):
-    upload = owned_upload_or_404(upload_id)
+    upload = services.get_upload(upload_id, request.args.get("key", ""), current_user)
     try:
         parts = get_storage().list_parts(upload.key, upload.upload_id)
     except UploadNotFound:
@@ -154,7 +148,7 @@ def _parts(body: dict) -> list[tuple[int, str]] | None:
 @bp.post("/uploads/s3/multipart/<upload_id>/complete")
 @roles_required(CREATOR)
 def complete_multipart(upload_id):
-    upload = owned_upload_or_404(upload_id)
+    upload = services.get_upload(upload_id, request.args.get("key", ""), current_user)
     parts = _parts(json_body())
     if parts is None:
         return error_response(400, _("Send the parts as a list of {PartNumber, ETag}."))
@@ -180,7 +174,7 @@ def complete_multipart(upload_id):
 @bp.delete("/uploads/s3/multipart/<upload_id>")
 @roles_required(CREATOR)
 def abort_multipart(upload_id):
-    upload = owned_upload_or_404(upload_id)
+    upload = services.get_upload(upload_id, request.args.get("key", ""), current_user)
     services.abort_upload(upload)
     return "", 204
 

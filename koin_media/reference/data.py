@@ -1,5 +1,8 @@
 """The founding reference data from DESIGN.md, and the IKM sectors."""
 
+from dataclasses import dataclass
+
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 REGENCIES = (
@@ -44,3 +47,27 @@ SECTORS = {
     "tourism": _l("Tourism services"),
     "other": _l("Other"),
 }
+
+
+@dataclass(frozen=True)
+class Sector:
+    """An IKM sector as a reference row: the stable slug stored on the account and a translated
+    name, so that forms and the API resolve it as they resolve a regency or a community."""
+
+    slug: str
+
+    @property
+    def name(self) -> str:
+        return str(SECTORS[self.slug])
+
+    def names(self) -> set[str]:
+        """What a person may type for it: the slug, or the name in either language."""
+        names = {self.slug}
+        for locale in ("id", "en"):
+            with force_locale(locale):
+                names.add(str(SECTORS[self.slug]).lower())
+        return names
+
+    @classmethod
+    def all(cls) -> list["Sector"]:
+        return [cls(slug) for slug in SECTORS]

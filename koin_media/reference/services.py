@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from .data import COMMUNITIES, REGENCIES
+from .data import COMMUNITIES, REGENCIES, Sector
 from .models import Community, Regency
 
 
@@ -20,14 +20,19 @@ def ensure_reference_data() -> dict[str, int]:
 
 
 def find_by_name_or_slug(model, value: str | None):
-    """Look up a regency or community by its slug or (case-insensitively) its name."""
+    """Look up a regency, community or IKM sector (``Sector``) by its slug or (case-insensitively)
+    its name: the one resolver behind every reference field of the pages and the API."""
     if not value or not value.strip():
         return None
     value = value.strip()
+    if model is Sector:
+        return next((sector for sector in Sector.all() if value.lower() in sector.names()), None)
     return db.session.scalar(
         select(model).where(or_(model.slug == value.lower(), func.lower(model.name) == value.lower()))
     )
 
 
 def all_ordered(model) -> list:
+    if model is Sector:
+        return Sector.all()  # in their own order, "Other" last
     return list(db.session.scalars(select(model).order_by(model.name)))

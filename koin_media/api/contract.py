@@ -1,0 +1,861 @@
+"""The API's contract in one place: an OpenAPI 3.1 document of ``/api/v1`` and ``/uploads``.
+
+Served at ``GET /api/v1/openapi.json`` (api/openapi.py); README's API tables are generated from it
+(``python -m koin_media.api.contract``, checked by tests/test_openapi.py), and the suite fuzzes the
+app against it with schemathesis. Each operation's ``x-who`` is the README's "who" column and its
+``description`` the README's text, so a change of the contract is made here once.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+
+from ..assets.models import KINDS, LICENSES
+from ..assets.models import STATUSES as ASSET_STATUSES
+from ..booking.models import LEVELS
+from ..booking.models import STATUSES as BOOKING_STATUSES
+from ..roles import ROLES, SELF_SERVICE_ROLES
+from .helpers import MAX_PAGE, MAX_PER_PAGE
+
+API = "/api/v1"
+
+# -- schema shorthands ------------------------------------------------------------------------
+STRING, INTEGER, BOOLEAN, NUMBER = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}
+TIMESTAMP = {"type": "string", "format": "date-time", "pattern": "Z$", "description": "UTC, ISO 8601 with `Z`"}
+URL = {"type": "string", "format": "uri", "description": "absolute"}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def maybe(schema: dict) -> dict:
+    """``schema`` or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, optional: tuple[str, ...] = ()) -> dict:
+    """An object whose properties are all present, but those named in ``optional``."""
+    required = [name for name in properties if name not in optional]
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def envelope(items: dict) -> dict:
+    """The list envelope every list shares."""
+    return obj({"items": array(items), "page": INTEGER, "per_page": INTEGER, "total": INTEGER})
+
+
+SLUG_AND_NAME = obj({"slug": STRING, "name": STRING})
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "Every error: `error` a stable code, `message` for people in the caller's language "
+        "(`Accept-Language`, Indonesian by default), `errors` per field when fields are at fault. "
+        "An upload's `file_refused` names the check that failed in `reason`.",
+        "properties": {
+            "error": STRING,
+            "message": STRING,
+            "errors": {"type": "object", "additionalProperties": array(STRING)},
+            "reason": STRING,
+        },
+        "required": ["error", "message"],
+    },
+    "Reference": SLUG_AND_NAME,
+    "User": obj(
+        {
+            "id": INTEGER,
+            "email": STRING,
+            "name": STRING,
+            "role": {"enum": list(ROLES)},
+            "locale": {"enum": ["id", "en"]},
+            "email_verified": BOOLEAN,
+            "created_at": TIMESTAMP,
+            "community": SLUG_AND_NAME,
+            "business_name": STRING,
+            "sector": STRING,
+            "regency": SLUG_AND_NAME,
+            "school": obj(
+                {
+                    "npsn": STRING,
+                    "name": STRING,
+                    "verified": BOOLEAN,
+                    "coordinator_status": maybe(STRING),
+                }
+            ),
+        },
+        optional=("community", "business_name", "sector", "regency", "school"),
+    ),
+    "Message": obj({"message": STRING}),
+    "Asset": obj(
+        {
+            "id": INTEGER,
+            "title": maybe(STRING),
+            "kind": maybe({"enum": list(KINDS)}),
+            "status": {"enum": list(ASSET_STATUSES)},
+            "community": maybe(STRING),
+            "regency": maybe(STRING),
+            "venue": maybe(STRING),
+            "license": maybe({"enum": list(LICENSES)}),
+            "tags": array(STRING),
+            "download_count": {
+                "type": "integer",
+                "description": "Licensed downloads: each accepted licence that handed out a link to the "
+                "original or the web size (the page and the API count alike), whether or not the link "
+                "was then followed.",
+            },
+            "approved_at": maybe(TIMESTAMP),
+            "url": URL,
+            "thumbnail": maybe(STRING),
+        }
+    ),
+    "AssetDetail": {
+        "allOf": [
+            ref("Asset"),
+            obj(
+                {
+                    "description": maybe(STRING),
+                    "credit": maybe(STRING),
+                    "credit_line": maybe(STRING),
+                    "mime": maybe(STRING),
+                    "size_bytes": maybe(INTEGER),
+                    "width": maybe(INTEGER),
+                    "height": maybe(INTEGER),
+                    "duration_seconds": maybe(NUMBER),
+                    "media": {"type": "object", "additionalProperties": STRING},
+                    "downloads": array(
+                        obj(
+                            {
+                                "variant": {"enum": ["original", "web"]},
+                                "content_type": maybe(STRING),
+                                "size_bytes": maybe(INTEGER),
+                            }
+                        )
+                    ),
+                    "rejection_reason": maybe(STRING),
+                    "problem": maybe(STRING),
+                },
+                optional=("rejection_reason", "problem"),
+            ),
+        ]
+    },
+    "AssetPage": obj(
+        {
+            "items": array(ref("Asset")),
+            "page": maybe(INTEGER),
+            "per_page": INTEGER,
+            "total": INTEGER,
+            "next": maybe(URL),
+            "prev": maybe(URL),
+            "match": {"enum": ["all", "any"]},
+            "facets": obj(
+                {
+                    name: {"type": "object", "additionalProperties": INTEGER}
+                    for name in ("kind", "license", "community", "regency")
+                }
+            ),
+        }
+    ),
+    "Program": obj(
+        {
+            "id": INTEGER,
+            "venue_id": INTEGER,
+            "title": STRING,
+            "description": maybe(STRING),
+            "duration_minutes": INTEGER,
+            "min_students": INTEGER,
+            "max_students": INTEGER,
+            "students_per_teacher": INTEGER,
+            "levels": array({"enum": list(LEVELS)}),
+            "requirements": array(STRING),
+            "price_per_student": maybe(INTEGER),
+        }
+    ),
+    "Venue": obj(
+        {
+            "id": INTEGER,
+            "slug": STRING,
+            "name": STRING,
+            "description_id": maybe(STRING),
+            "description_en": maybe(STRING),
+            "address": maybe(STRING),
+            "regency": SLUG_AND_NAME,
+            "latitude": maybe(NUMBER),
+            "longitude": maybe(NUMBER),
+            "contact": obj({"name": maybe(STRING), "phone": maybe(STRING), "email": maybe(STRING)}),
+            "url": URL,
+            "programs": array(ref("Program")),
+        }
+    ),
+    "Slot": obj(
+        {
+            "id": INTEGER,
+            "program_id": INTEGER,
+            "venue_id": INTEGER,
+            "venue_slug": STRING,
+            "starts_at": TIMESTAMP,
+            "ends_at": TIMESTAMP,
+            "capacity": INTEGER,
+            "remaining": INTEGER,
+        }
+    ),
+    "BookingRequest": {
+        "type": "object",
+        "properties": {
+            "slot_id": INTEGER,
+            "students": INTEGER,
+            "teachers": INTEGER,
+            "level": {"enum": list(LEVELS)},
+            "contact_name": STRING,
+            "contact_phone": STRING,
+            "special_needs": STRING,
+            "consent": {"type": "boolean", "description": "must be JSON `true`"},
+        },
+        "required": ["slot_id", "students", "teachers", "level", "contact_name", "contact_phone", "consent"],
+    },
+    "Booking": obj(
+        {
+            "id": INTEGER,
+            "code": STRING,
+            "code_display": STRING,
+            "status": {"enum": list(BOOKING_STATUSES)},
+            "status_label": STRING,
+            "slot": obj(
+                {
+                    "id": INTEGER,
+                    "program_id": INTEGER,
+                    "program": STRING,
+                    "venue_id": INTEGER,
+                    "venue_slug": STRING,
+                    "venue": STRING,
+                    "starts_at": TIMESTAMP,
+                    "ends_at": TIMESTAMP,
+                }
+            ),
+            "school": obj({"npsn": STRING, "name": STRING}),
+            "students": INTEGER,
+            "teachers": INTEGER,
+            "level": STRING,
+            "contact_name": STRING,
+            "contact_phone": STRING,
+            "special_needs": maybe(STRING),
+            "consent": BOOLEAN,
+            "expires_at": maybe(TIMESTAMP),
+            "decided_at": maybe(TIMESTAMP),
+            "decision_reason": maybe(STRING),
+            "cancelled_reason": maybe(STRING),
+            "attended_students": maybe(INTEGER),
+            "attended_teachers": maybe(INTEGER),
+            "created_at": TIMESTAMP,
+            "links": obj({"page": URL, "ics": URL, "qr": URL}, optional=("ics", "qr")),
+        }
+    ),
+    "School": obj(
+        {
+            "npsn": STRING,
+            "name": STRING,
+            "regency": STRING,
+            "verified": BOOLEAN,
+            "verified_at": maybe(TIMESTAMP),
+            "created_at": TIMESTAMP,
+        }
+    ),
+    "Coordinator": obj(
+        {
+            "id": INTEGER,
+            "name": STRING,
+            "email": STRING,
+            "phone": maybe(STRING),
+            "status": maybe(STRING),
+            "decided_at": maybe(TIMESTAMP),
+            "created_at": TIMESTAMP,
+            "school": obj({"npsn": STRING, "name": STRING}),
+        }
+    ),
+    "Reason": {"type": "object", "properties": {"reason": STRING}},
+}
+
+ERROR_TEXTS = {
+    400: "Bad request: a parameter or body that cannot be read (the message says which).",
+    401: "Not signed in: no session and no valid bearer token.",
+    403: "Signed in, but not allowed (`email_unverified`, `coordinator_pending`, `not_allowed`, …).",
+    404: "Not found, or not visible to the caller.",
+    409: "Conflicts with the current state (`slot_full`, `wrong_status`, `already_verified`, …).",
+    413: "Larger than this address accepts.",
+    415: "A body that is not JSON (`Content-Type: application/json`); an empty body is `{}`.",
+    422: "A rule refused it: `errors` per field when fields are at fault.",
+    429: "Rate limited: wait as long as `Retry-After` says.",
+    503: "Busy (the database's lock or the file store): send it again after `Retry-After`.",
+}
+# Every call may meet these: a body it cannot read, a limit of the database or the store.
+COMMON = (400, 503)
+SIGNED_IN = (401, 403)
+
+
+def errors(*codes: int) -> dict:
+    return {str(code): {"$ref": f"#/components/responses/E{code}"} for code in sorted({*codes, *COMMON})}
+
+
+def answer(schema: dict | None, description: str = "OK") -> dict:
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def body(schema: dict, required: bool = False) -> dict:
+    """A JSON body; ``required=False`` where every field is optional (an empty body is ``{}``)."""
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def query(name: str, schema: dict, description: str = "") -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
+def path(name: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+PAGING = [
+    query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "1 or more; another value is a 400"),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "1 to 100 (default 20)"),
+]
+ID = {"type": "integer", "minimum": 1}
+UPLOAD_KEY = query("key", STRING, "the `key` create answered")
+UPLOAD_KEY["required"] = True
+
+ANYONE = [{}]  # no credentials needed (a signed-in caller is welcome)
+SIGNED = [{"bearer": []}, {"session": []}]
+
+
+def operation(who: str, text: str, responses: dict, *, security=None, **extra) -> dict:
+    return {"x-who": who, "description": text, "responses": responses, "security": security or SIGNED, **extra}
+
+
+BOOKING_ACTION = {"200": answer(ref("Booking"), "The booking after the action"), **errors(401, 403, 404, 409, 422)}
+
+
+def _paths() -> dict:
+    booking_id = [path("booking_id", ID)]
+    upload = [path("upload_id", STRING), UPLOAD_KEY]
+    coordinator = [path("npsn", STRING), path("coordinator_id", ID)]
+    return {
+        f"{API}/openapi.json": {
+            "get": operation(
+                "anyone",
+                "The OpenAPI 3.1 document of `/api/v1` and `/uploads` (this table is made from it).",
+                {"200": answer({"type": "object"}), **errors()},
+                security=ANYONE,
+            )
+        },
+        f"{API}/auth/register": {
+            "post": operation(
+                "anyone",
+                "`email`, `password`, `role` (`creator`, `ikm`, `school`), `name`, and the role's profile: "
+                "`community`; `business_name`, `sector`, `regency`; `school_name`, `npsn` (8 digits), `regency`. "
+                "Community, sector and regency each by slug or name (one resolver). 201 or 422.",
+                {"201": answer(ref("User"), "The new account"), **errors(415, 422, 429)},
+                security=ANYONE,
+                requestBody=body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "email": STRING,
+                            "password": STRING,
+                            "role": {"enum": list(SELF_SERVICE_ROLES)},
+                            "name": STRING,
+                            "community": STRING,
+                            "business_name": STRING,
+                            "sector": STRING,
+                            "regency": STRING,
+                            "school_name": STRING,
+                            "npsn": STRING,
+                        },
+                        "required": ["email", "password", "role", "name"],
+                    },
+                    required=True,
+                ),
+            )
+        },
+        f"{API}/auth/token": {
+            "post": operation(
+                "anyone",
+                "`email`, `password` (optional `label`) → 201 `{token, token_id, user}`; 401 "
+                "`invalid_credentials`; rate limited like the log-in form.",
+                {
+                    "201": answer(obj({"token": STRING, "token_id": INTEGER, "user": ref("User")}), "A new token"),
+                    **errors(401, 415, 429),
+                },
+                security=ANYONE,
+                requestBody=body(
+                    {"type": "object", "properties": {"email": STRING, "password": STRING, "label": STRING}},
+                    required=True,
+                ),
+            ),
+            "delete": operation(
+                "token holder",
+                "Revoke the token the call is made with. 204.",
+                {"204": answer(None, "Revoked"), **errors(401)},
+                security=[{"bearer": []}],
+            ),
+        },
+        f"{API}/me": {
+            "get": operation(
+                "signed in",
+                "The caller's account, with `email_verified`.",
+                {"200": answer(ref("User")), **errors(401)},
+            )
+        },
+        f"{API}/auth/password-reset": {
+            "post": operation(
+                "anyone",
+                "`{email}` → always 202 with the same `message`, whether or not the address has an account; the "
+                "mail carries a link `/password/reset/<token>` (single use, `KOIN_PASSWORD_RESET_MINUTES`). Rate "
+                "limited per address typed and per client.",
+                {"202": answer(ref("Message"), "Sent if the account exists"), **errors(415, 422, 429)},
+                security=ANYONE,
+                requestBody=body(obj({"email": STRING}), required=True),
+            )
+        },
+        f"{API}/auth/password-reset/confirm": {
+            "post": operation(
+                "anyone",
+                "`{token, password}` → 200; 400 `link_invalid` (tampered, or spent: used, or the password changed "
+                "since) or `link_expired`; 422 for a weak password. Ends every session and token of the account.",
+                {"200": answer(ref("Message")), **errors(415, 422)},
+                security=ANYONE,
+                requestBody=body(obj({"token": STRING, "password": STRING}), required=True),
+            )
+        },
+        f"{API}/auth/verify-email": {
+            "post": operation(
+                "anyone",
+                "`{token}` (from the link `/verify-email/<token>` mailed at registration) → 200 "
+                "`{email, email_verified: true}`; 400 `link_invalid`/`link_expired`. Repeating it changes nothing.",
+                {"200": answer(obj({"email": STRING, "email_verified": {"const": True}})), **errors(415)},
+                security=ANYONE,
+                requestBody=body(obj({"token": STRING}), required=True),
+            )
+        },
+        f"{API}/auth/verify-email/resend": {
+            "post": operation(
+                "signed in",
+                "202, a new confirmation mail; 409 `already_verified`; rate limited.",
+                {"202": answer(ref("Message"), "Sent"), **errors(401, 409, 429)},
+            )
+        },
+        **{
+            f"{API}/{name}": {
+                "get": operation(
+                    "anyone",
+                    f"Reference list: {name}, `{{slug, name}}` (any of them, or the name, is accepted where a "
+                    "field takes one).",
+                    {"200": answer(envelope(ref("Reference"))), **errors()},
+                    security=ANYONE,
+                    parameters=PAGING,
+                )
+            }
+            for name in ("communities", "regencies", "sectors")
+        },
+        f"{API}/users": {
+            "get": operation(
+                "staff, admin",
+                "Accounts, optionally matching `q` (name or e-mail) and of one `role`.",
+                {"200": answer(envelope(ref("User"))), **errors(*SIGNED_IN)},
+                parameters=[query("q", STRING), query("role", {"enum": list(ROLES)}), *PAGING],
+            )
+        },
+        f"{API}/assets": {
+            "get": operation(
+                "anyone",
+                "Approved assets, newest (or most downloaded) first. `q` is full-text in Indonesian: every word, "
+                'as a prefix or by its stem ("pantainya" finds "pantai"); when no asset has every word, any '
+                'word, and `match` says `"any"` instead of `"all"`. Besides the envelope: `facets` '
+                "(`{kind, license, community, regency}`: how many matches each value has), `next`/`prev` "
+                "(absolute links to the following/previous page, or null). `?page=` goes up to 20; deeper pages "
+                "are reached by following `next` (a cursor `after=`, equally fast at any depth; there `page` is "
+                "null). An invalid cursor is a 400.",
+                {"200": answer(ref("AssetPage")), **errors()},
+                security=ANYONE,
+                parameters=[
+                    query("q", STRING),
+                    query("kind", {"enum": list(KINDS)}),
+                    query("community", STRING, "slug"),
+                    query("license", {"enum": list(LICENSES)}),
+                    query("regency", STRING, "slug"),
+                    query("venue", STRING, "slug"),
+                    query("sort", {"enum": ["newest", "popular"]}),
+                    query("after", STRING, "cursor from `next`"),
+                    query("before", STRING, "cursor from `prev`"),
+                    *PAGING,
+                ],
+            )
+        },
+        f"{API}/assets/{{asset_id}}": {
+            "get": operation(
+                "anyone (approved), owner and staff (any state)",
+                "One asset with preview URLs; `status`, and for owner and staff the rejection or failure reason.",
+                {"200": answer(ref("AssetDetail")), **errors(404)},
+                security=ANYONE,
+                parameters=[path("asset_id", ID)],
+            )
+        },
+        f"{API}/assets/{{asset_id}}/download": {
+            "post": operation(
+                "signed in",
+                '`{"variant": "original"|"web", "accept_license": true}` → `{url, expires_at}`: a '
+                "short-lived link, logged and counted in `download_count` (the page's download counts alike).",
+                {
+                    "200": answer(obj({"url": STRING, "expires_at": TIMESTAMP})),
+                    **errors(401, 404, 409, 415, 422),
+                },
+                parameters=[path("asset_id", ID)],
+                requestBody=body(
+                    {
+                        "type": "object",
+                        "properties": {"variant": {"enum": ["original", "web"]}, "accept_license": BOOLEAN},
+                    },
+                    required=True,
+                ),
+            )
+        },
+        **{
+            f"{API}/assets/{{asset_id}}/{decision}": {
+                "post": operation(
+                    "staff",
+                    "Approve an asset waiting for review; 409 otherwise."
+                    if decision == "approve"
+                    else "Reject an asset waiting for review with a `reason` the creator sees; 409 otherwise.",
+                    {"200": answer(ref("AssetDetail")), **errors(*SIGNED_IN, 404, 409, 415, 422)},
+                    parameters=[path("asset_id", ID)],
+                    requestBody=body(ref("Reason"), required=decision == "reject"),
+                )
+            }
+            for decision in ("approve", "reject")
+        },
+        f"{API}/venues": {
+            "get": operation(
+                "anyone",
+                "Venues with their active programs and rules.",
+                {"200": answer(envelope(ref("Venue"))), **errors()},
+                security=ANYONE,
+                parameters=PAGING,
+            )
+        },
+        f"{API}/slots": {
+            "get": operation(
+                "anyone",
+                "Open future sessions, each with `venue_id` and `venue_slug`; `venue` filters by slug or id, "
+                "`from`/`to` are days in WITA; `group` keeps the sessions a group of that headcount fits.",
+                {"200": answer(envelope(ref("Slot"))), **errors()},
+                security=ANYONE,
+                parameters=[
+                    query("venue", STRING, "slug or id"),
+                    query("program", ID),
+                    query("from", {"type": "string", "format": "date"}),
+                    query("to", {"type": "string", "format": "date"}),
+                    query("group", ID),
+                    *PAGING,
+                ],
+            )
+        },
+        f"{API}/bookings": {
+            "post": operation(
+                "school",
+                "`slot_id`, `students`, `teachers`, `level`, `contact_name`, `contact_phone`, `special_needs`, "
+                "`consent` → 201 `{id, code, status}` (`Location`: the booking); 409 `slot_full`; 422 for rule "
+                "violations (`error` the rule, `errors` when it concerns a field); 403 `email_unverified` until "
+                "the account's address is confirmed.",
+                {
+                    "201": answer(obj({"id": INTEGER, "code": STRING, "status": STRING}), "Requested"),
+                    **errors(*SIGNED_IN, 409, 415, 422),
+                },
+                requestBody=body(ref("BookingRequest"), required=True),
+            )
+        },
+        f"{API}/bookings/{{booking_id}}": {
+            "get": operation(
+                "the school, the venue's managers, staff",
+                "One booking (404 for anyone else). `links` are absolute: `page`, and `ics`/`qr` once confirmed.",
+                {"200": answer(ref("Booking")), **errors(401, 404)},
+                parameters=booking_id,
+            )
+        },
+        f"{API}/bookings/by-code/{{code}}": {
+            "get": operation(
+                "the school, the venue's managers, staff",
+                "The booking with this code, as printed or scanned (any case, dashes and spaces ignored): the "
+                "same visibility and answer as by id, 404 otherwise.",
+                {"200": answer(ref("Booking")), **errors(401, 404)},
+                parameters=[path("code", STRING)],
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/confirm": {
+            "post": operation(
+                "managers of the venue, staff",
+                "Confirm a pending request (no body needed).",
+                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
+                parameters=booking_id,
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/reject": {
+            "post": operation(
+                "managers of the venue, staff",
+                "Reject a pending request with a `reason`.",
+                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
+                parameters=booking_id,
+                requestBody=body(ref("Reason")),
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/cancel": {
+            "post": operation(
+                "the school (within the window), managers of the venue, staff",
+                "Cancel; `reason` needed from staff and managers.",
+                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
+                parameters=booking_id,
+                requestBody=body(ref("Reason")),
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/check-in": {
+            "post": operation(
+                "managers of the venue, staff",
+                "`students`, `teachers` who came; 422 `check_in_not_open` before the gate opens.",
+                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
+                parameters=booking_id,
+                requestBody=body(
+                    {"type": "object", "properties": {"students": INTEGER, "teachers": INTEGER}}, required=True
+                ),
+            )
+        },
+        f"{API}/schools/{{npsn}}/verify": {
+            "post": operation(
+                "staff",
+                "Verify a school so it can book; approves the coordinator who registered it.",
+                {
+                    "200": answer(
+                        obj(
+                            {
+                                "npsn": STRING,
+                                "name": STRING,
+                                "regency": STRING,
+                                "verified": {"const": True},
+                                "verified_at": TIMESTAMP,
+                                "changed": BOOLEAN,
+                            }
+                        )
+                    ),
+                    **errors(*SIGNED_IN, 404),
+                },
+                parameters=[path("npsn", STRING)],
+            )
+        },
+        f"{API}/schools/pending": {
+            "get": operation(
+                "staff, approved coordinator",
+                "`{schools: {items, page, per_page, total}, coordinators: {…}}`: schools waiting for "
+                "verification and coordinators waiting for approval (a coordinator sees only their own "
+                "school's, and no schools).",
+                {
+                    "200": answer(
+                        obj({"schools": envelope(ref("School")), "coordinators": envelope(ref("Coordinator"))})
+                    ),
+                    **errors(*SIGNED_IN),
+                },
+                parameters=PAGING,
+            )
+        },
+        **{
+            f"{API}/schools/{{npsn}}/coordinators/{{coordinator_id}}/{decision}": {
+                "post": operation(
+                    "staff, approved coordinator of that school",
+                    "A coordinator who registered with the school's NPSN acts for it only once approved (until "
+                    "then: no bookings, no booking e-mails; 403 `coordinator_pending` when booking). 200 with the "
+                    "coordinator; 403 for anyone else; 409 `not_pending`/`already_decided`."
+                    if decision == "approve"
+                    else "Likewise; staff may also reverse a decision.",
+                    {"200": answer(ref("Coordinator")), **errors(*SIGNED_IN, 404, 409)},
+                    parameters=coordinator,
+                )
+            }
+            for decision in ("approve", "reject")
+        },
+        # -- the upload protocol: Uppy's AWS S3 multipart contract ----------------------------
+        "/uploads/s3/multipart": {
+            "post": operation(
+                "creator",
+                "`{filename, type, metadata}` → `{key, uploadId, resumed, asset_id}`; `metadata` carries "
+                "`title`, `description`, `tags`, `community`, `regency`, `venue`, `license`, `credit`, "
+                "`consent`, and `size` (required: every byte limit counts from it) + `lastModified`: the same "
+                "file from the same creator resumes its unfinished upload (`resumed: true`). 422 `file_refused` "
+                "when the size is over the kind's limit or the remaining quota, 409 when the creator already "
+                "has `KOIN_UPLOAD_MAX_UNFINISHED` unfinished uploads; 403 `email_unverified`.",
+                {
+                    "200": answer(obj({"key": STRING, "uploadId": STRING, "resumed": BOOLEAN, "asset_id": INTEGER})),
+                    **errors(*SIGNED_IN, 409, 415, 422, 507),
+                },
+                requestBody=body(
+                    {
+                        "type": "object",
+                        "properties": {"filename": STRING, "type": STRING, "metadata": {"type": "object"}},
+                        "required": ["filename", "metadata"],
+                    },
+                    required=True,
+                ),
+            )
+        },
+        "/uploads/s3/multipart/{upload_id}/{part_number}": {
+            "get": operation(
+                "creator (the upload's)",
+                "`{url, expires, expires_at, size}`: PUT exactly `size` bytes to `url` before `expires_at` "
+                "(`expires` is the lifetime in seconds, which Uppy uses as its request timeout). Parts are cut "
+                "as Uppy does: `max(5 MiB, ceil(size / 10000))` each, the last one smaller; a part number the "
+                "declared size does not need is a 422.",
+                {
+                    "200": answer(obj({"url": STRING, "expires": INTEGER, "expires_at": TIMESTAMP, "size": INTEGER})),
+                    **errors(*SIGNED_IN, 404, 422),
+                },
+                parameters=[path("upload_id", STRING), path("part_number", ID), UPLOAD_KEY],
+            )
+        },
+        "/uploads/s3/multipart/{upload_id}": {
+            "get": operation(
+                "creator (the upload's)",
+                "Every part stored so far: `[{PartNumber, Size, ETag}]`.",
+                {
+                    "200": answer(array(obj({"PartNumber": INTEGER, "Size": INTEGER, "ETag": STRING}))),
+                    **errors(*SIGNED_IN, 404),
+                },
+                parameters=upload,
+            ),
+            "delete": operation(
+                "creator (the upload's)",
+                "Abort the upload. 204.",
+                {"204": answer(None, "Aborted"), **errors(*SIGNED_IN, 404)},
+                parameters=upload,
+            ),
+        },
+        "/uploads/s3/multipart/{upload_id}/complete": {
+            "post": operation(
+                "creator (the upload's)",
+                "`{parts: [{PartNumber, ETag}]}` → `{location, key, bucket, asset_id, asset_url, status}`, or 422 "
+                "`file_refused` with the reason.",
+                {
+                    "200": answer(
+                        obj(
+                            {
+                                "location": URL,
+                                "key": STRING,
+                                "bucket": STRING,
+                                "asset_id": INTEGER,
+                                "asset_url": URL,
+                                "status": {"enum": list(ASSET_STATUSES)},
+                            }
+                        )
+                    ),
+                    **errors(*SIGNED_IN, 404, 415, 422),
+                },
+                parameters=upload,
+                requestBody=body(
+                    obj({"parts": array(obj({"PartNumber": INTEGER, "ETag": STRING}))}),
+                    required=True,
+                ),
+            )
+        },
+        "/uploads/local/{upload_id}/{part_number}": {
+            "put": operation(
+                "whoever holds the signed URL (local storage only)",
+                "The part's bytes, to the URL the signing call handed out (its query is the signature): 200 "
+                "with the part's `ETag`; 403 `bad_signature`; 413 past the signed size.",
+                {
+                    "200": {"description": "Stored", "headers": {"ETag": {"schema": STRING}}},
+                    **errors(403, 404, 413),
+                },
+                security=ANYONE,
+                parameters=[
+                    path("upload_id", STRING),
+                    path("part_number", ID),
+                    UPLOAD_KEY,
+                    {"name": "expires", "in": "query", "required": True, "schema": STRING},
+                    {"name": "max_bytes", "in": "query", "required": True, "schema": STRING},
+                    {"name": "signature", "in": "query", "required": True, "schema": STRING},
+                ],
+                requestBody={
+                    "required": True,
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                },
+            )
+        },
+    }
+
+
+@cache
+def document() -> dict:
+    """The whole OpenAPI 3.1 document (built once per process: it depends on no request)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "KOIN Media API",
+            "version": "1",
+            "description": "Assets, venues and eduwisata bookings of KOIN Media (Disperin NTB). Errors are "
+            "`Error`; lists share one envelope `{items, page, per_page, total}` with `?page=&per_page=` "
+            "(a value out of range is a 400 naming the parameter); timestamps are UTC with `Z`; expiries are "
+            "instants (`expires_at`); links are absolute URLs.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {
+                f"E{code}": {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+                for code, text in ERROR_TEXTS.items()
+            }
+            | {
+                "E507": {
+                    "description": "The file store is full.",
+                    "content": {"application/json": {"schema": ref("Error")}},
+                }
+            },
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from `POST /api/v1/auth/token` or `flask create-token`; no CSRF.",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The browser's session after log-in; unsafe methods also need the CSRF token "
+                    'of `<meta name="csrf-token">` in an `X-CSRFToken` header.',
+                },
+            },
+        },
+    }
+
+
+def operations(spec: dict | None = None) -> list[tuple[str, str, dict]]:
+    """(METHOD, path, operation) of every call in the document, in its order."""
+    spec = spec or document()
+    return [(method.upper(), route, op) for route, methods in spec["paths"].items() for method, op in methods.items()]
+
+
+def readme_table(prefix: str) -> str:
+    """README's table of the calls under ``prefix`` (rows: call, who, what), made from the document."""
+    rows = ["| call | who | |", "|---|---|---|"]
+    for method, route, op in operations():
+        if route.startswith(prefix):
+            shown = route.removeprefix(API) if prefix == API else route
+            text = " ".join(op["description"].split()).replace("|", "\\|")
+            rows.append(f"| `{method} {shown}` | {op['x-who']} | {text} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m koin_media.api.contract: the README tables, to paste
+    sys.stdout.write(readme_table(API) + "\n\n" + readme_table("/uploads") + "\n")
