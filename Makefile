@@ -15,8 +15,11 @@ run: install frontend translations .env db-upgrade seed
 test: install-dev frontend translations
 	$(BIN)/pytest
 
+LINT_PATHS = koin_media tests bench migrations scripts wsgi.py
+
 lint: install-dev
-	$(BIN)/ruff check koin_media tests bench migrations wsgi.py
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

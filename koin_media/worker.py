@@ -5,8 +5,9 @@ imports every feature package, so every job (asset processing, booking housekeep
 registered before the consumer reads the queue.
 """
 
-from .jobs import huey, worker_app
+from .jobs import queue, worker_app
 
+huey = queue  # the real queue, never the inline one: the consumer is what runs it
 worker_app()
 
 __all__ = ["huey"]

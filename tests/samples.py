@@ -34,7 +34,7 @@ def _target(where: Path | str, default_name: str) -> Path:
 
 
 def _ffmpeg(*args: str) -> None:
-    subprocess.run(  # noqa: S603 - fixed argument list, test-only
+    subprocess.run(
         [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
         check=True,
         capture_output=True,

@@ -214,3 +214,5 @@ def test_api_tokens_page_creates_and_revokes(client, auth, factory):
     token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
     client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")})
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id).revoked_at is not None  # kept, marked, not deleted

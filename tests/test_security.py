@@ -95,6 +95,8 @@ def test_someone_elses_object_is_404(client, auth, factory):
     auth.login(other)
     response = client.post(f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/account")})
     assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(type(token), token.id).revoked_at is None  # the owner's token still works
 
 
 def test_eleventh_failed_login_in_a_minute_is_429(client, auth, factory):

@@ -18,21 +18,16 @@ from sqlalchemy.orm import Session
 from .. import localdisk
 from ..database import utcnow
 from ..extensions import db
-from ..jobs import huey, job, periodic_job, record_worker_heartbeat
+from ..jobs import heartbeat_recorder, huey, job, periodic_job
 from ..media.processing import ProcessingFailed, process
 from ..storage import NotSupported, StepReport, StorageError, get_storage
 from ..storage.local import LocalStorage
-from . import leases, services
+from . import leases, pipeline
 from .leases import LeaseLost
 from .models import PROCESSING, Asset, MultipartUpload
+from .pipeline import MAX_ATTEMPTS, backoff
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 4
-
-
-def backoff(attempt: int) -> int:
-    return min(30 * 2 ** (attempt - 1), 15 * 60)
 
 
 @job()
@@ -59,7 +54,7 @@ def process_asset(asset_id: int) -> None:
         asset = private.get(Asset, asset_id)
     try:
         with localdisk.work_dir(f"asset-{asset_id}") as workdir:
-            with lease.kept_alive(on_beat=record_worker_heartbeat):
+            with lease.kept_alive(on_beat=heartbeat_recorder()):
                 _process_into(asset, workdir, lease)
             _commit_results(asset, lease)
     except LeaseLost:
@@ -90,9 +85,9 @@ def _process_into(asset: Asset, workdir: Path, lease: leases.Lease) -> None:
     original = workdir / "original"
     storage.download_to_file(asset.storage_key, original)
     _wait_at_test_gate(asset, lease)
-    result = process(original, asset.kind, asset.mime, workdir / "out", **services.processing_limits())
+    result = process(original, asset.kind, asset.mime, workdir / "out", **pipeline.processing_limits())
     lease.confirm()  # taken over meanwhile: do not store renditions over the new attempt's
-    services.store_renditions(asset, result.renditions)
+    pipeline.store_renditions(asset, result.renditions)
     asset.width, asset.height = result.width, result.height
     asset.duration_seconds = result.duration_seconds
     asset.video_codec, asset.audio_codec = result.video_codec, result.audio_codec
@@ -108,13 +103,13 @@ def _commit_results(done: Asset, lease: leases.Lease) -> None:
     for name in sa_inspect(done).committed_state:  # the attributes processing set
         setattr(asset, name, getattr(done, name))
     asset.lease_owner, asset.lease_expires_at = None, None
-    services.finish_processing(asset)
+    pipeline.finish_processing(asset)
     db.session.commit()
 
 
 def _fail(asset: Asset, code: str, detail: str) -> None:
     asset.lease_owner, asset.lease_expires_at = None, None
-    services.mark_failed(asset, code, detail)
+    pipeline.mark_failed(asset, code, detail)
 
 
 def _wait_at_test_gate(asset: Asset, lease: leases.Lease) -> None:
