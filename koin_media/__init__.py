@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
-from . import errors, i18n, jobs, pagecache, security, storage
+from . import errors, i18n, pagecache, security, storage
 from .access import may_visit, wants_json
 from .accounts.services import user_for_token
 from .accounts.sessions import user_for_session
@@ -95,7 +95,6 @@ def _init_extensions(app: Flask) -> None:
     from . import ratelimit  # noqa: F401  (registers the database:// store before the limiter reads its URI)
 
     limiter.init_app(app)
-    jobs.configure(app)
     storage.init_app(app)
     pagecache.init_app(app)
 
@@ -112,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     # In the factory, not at the top: importing any module of the package runs this file first.
     from . import main, notifications
     from .accounts import bp as accounts_bp
-    from .accounts import coordinator_routes, session_routes
+    from .accounts import coordinator_routes, school_routes, session_routes
     from .accounts import routes as account_routes
     from .admin import bp as admin_bp
     from .admin import routes as admin_routes
@@ -120,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import auth as api_auth
     from .api import bookings as api_bookings
     from .api import bp as api_bp
+    from .api import openapi as api_openapi
     from .api import reference as api_reference
     from .api import schools as api_schools
     from .api import users as api_users
@@ -129,19 +129,21 @@ def _register_blueprints(app: Flask) -> None:
     from .assets import moderation, renditions, upload_routes
     from .assets import routes as asset_routes
     from .booking import bp as booking_bp
-    from .booking import files_routes, manage
+    from .booking import checkin_views, files_routes, manage_lists, reports, schedule_views
     from .booking import jobs as booking_jobs
+    from .booking import venue_pages as booking_venue_pages
     from .booking import views as booking_views
     from .main import routes as main_routes
     from .storage import bp as storage_bp
     from .storage import routes as storage_routes
     from .venues import bp as venues_bp
-    from .venues import routes as venue_routes
+    from .venues import pages as venue_pages
 
     views = (
         account_routes, coordinator_routes, session_routes, admin_routes, main_routes, storage_routes,
-        api_assets, api_auth, api_bookings, api_reference, api_schools, api_users, api_venues,
-        asset_routes, moderation, upload_routes, booking_views, files_routes, manage, venue_routes,
+        api_assets, api_auth, api_bookings, api_openapi, api_reference, api_schools, api_users, api_venues,
+        asset_routes, moderation, upload_routes, booking_views, files_routes, manage_lists, booking_venue_pages,
+        checkin_views, reports, venue_pages, schedule_views, school_routes,
     )  # fmt: skip
     jobs = (asset_jobs, renditions, booking_jobs)  # their tasks join the queue when imported
     app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
