@@ -5,7 +5,11 @@ the lookup all follow."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from koin_media.assets import services
+from koin_media.assets.models import Asset
+from koin_media.audit import AuditEvent
 from koin_media.extensions import db
 
 from .conftest import Auth, csrf_token
@@ -77,3 +81,24 @@ def test_the_lookup_hides_what_a_user_may_not_manage(app, people):
     token = csrf_token(client, f"/assets/{asset.id}")
     assert client.post(f"/assets/{asset.id}/delete", data={"csrf_token": token}).status_code == 404
     assert db.session.get(type(asset), asset.id) is not None
+
+
+@pytest.mark.parametrize("status", ["approved", "rejected", "draft"])
+def test_a_decision_on_an_asset_not_waiting_for_review_is_refused_by_the_service(app, people, status):
+    """The page, the API and any other caller meet the same refusal: nothing changes."""
+    asset = stored_asset(people["owner"], status=status)
+    staff = people["staff"]
+    for decide in (lambda: services.approve(asset, staff), lambda: services.reject(asset, staff, "x")):
+        with pytest.raises(services.NotWaitingForReview):
+            decide()
+        db.session.rollback()
+        assert db.session.get(Asset, asset.id).status == status
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_only_staff_decide_even_through_the_service(app, people):
+    asset = stored_asset(people["owner"], status="pending_review")
+    with pytest.raises(services.NotWaitingForReview):
+        services.approve(asset, people["owner"])
+    db.session.rollback()
+    assert db.session.get(Asset, asset.id).status == "pending_review"

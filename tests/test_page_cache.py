@@ -94,9 +94,10 @@ def test_approving_rejecting_and_editing_show_at_once(client, creator, factory):
     db.session.commit()
     assert "Tenun Sukarara" in client.get("/assets").get_data(as_text=True)
     assert client.get(f"/api/v1/assets/{shown.id}").status_code == 200
-    services.reject(shown, staff, "Gambar buram")
-    db.session.commit()
+    services.update_details(shown, {"description": "Dari lereng Rinjani"}, creator)  # back to review
     assert "Kopi Sembalun" not in client.get("/assets").get_data(as_text=True)
+    assert client.get(f"/api/v1/assets/{shown.id}").status_code == 404
+    services.reject(shown, staff, "Gambar buram")
     assert client.get(f"/api/v1/assets/{shown.id}").status_code == 404
     waiting.title = "Tenun Songket Sukarara"
     db.session.commit()

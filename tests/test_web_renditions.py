@@ -341,6 +341,12 @@ def test_processed_before_renditions_shows_the_poster_and_never_the_original(sto
         headers={"Authorization": f"Bearer {token}"},
     )
     assert refused.status_code == 409 and "Ukuran web" in refused.get_json()["message"]  # Indonesian first
+    browser = storage_app.test_client()
+    Auth(browser).login(ikm)
+    page = f"/assets/{video.id}"
+    form = {"variant": "web", "accept_license": "y", "csrf_token": csrf_token(browser, page)}
+    on_the_page = browser.post(f"{page}/download", data=form)
+    assert on_the_page.status_code == 409 and "Ukuran web" in on_the_page.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(AssetDownload)) == 0  # neither logged
 
     runner = storage_app.test_cli_runner()

@@ -10,7 +10,7 @@ from ..assets.catalog import CatalogFilters
 from ..assets.downloads import DownloadRefused, check_downloadable, create_download, download_options
 from ..assets.forms import DownloadForm, ReviewForm
 from ..assets.links import inline_url, media_urls
-from ..assets.models import PENDING_REVIEW, Asset
+from ..assets.models import Asset
 from ..errors import error_response
 from ..json_bodies import form_from_json, json_body
 from ..localtime import expires_at, iso_utc
@@ -60,7 +60,7 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
 def assets():
     """The catalogue, newest first: ``page`` up to catalog.MAX_OFFSET_PAGE, then the ``next``
     link (a cursor) however deep; ``total`` and the counts per filter value in ``facets``."""
-    filters = CatalogFilters.from_args(request.args)
+    filters = CatalogFilters.strictly_from_args(request.args)
     number, per_page = page_args()
     after, before = request.args.get("after"), request.args.get("before")
     page = catalog.page(filters, per_page, number=None if after or before else number, after=after, before=before)
@@ -108,12 +108,13 @@ def _decide(asset_id: int, decision: str):
     form = form_from_json(ReviewForm, {**json_body(), "decision": decision})
     if not form.validate():
         return validation_error(form)
-    if asset.status != PENDING_REVIEW:
+    try:
+        if decision == "approve":
+            services.approve(asset, current_user)
+        else:
+            services.reject(asset, current_user, form.reason.data.strip())
+    except services.NotWaitingForReview:
         return error_response(409, _("This asset is not waiting for review."))
-    if decision == "approve":
-        services.approve(asset, current_user)
-    else:
-        services.reject(asset, current_user, form.reason.data.strip())
     return jsonify(asset_json(asset, detail=True))
 
 

@@ -24,8 +24,14 @@ class DownloadRefused(Exception):
         self.message = message
 
 
+class WebSizeNotReady(DownloadRefused):
+    """A video or audio whose web rendition is not made yet: only the original can be had."""
+
+    def __init__(self):
+        super().__init__(_l("The web size of this file is not ready yet. Download the original, or try again later."))
+
+
 UNPUBLISHED = _l("Only published assets can be downloaded.")
-WEB_SIZE_NOT_READY = _l("The web size of this file is not ready yet. Download the original, or try again later.")
 
 
 def check_downloadable(asset: Asset, user) -> None:
@@ -58,7 +64,7 @@ def create_download(asset: Asset, user, variant: str) -> tuple[str, int]:
     check_downloadable(asset, user)
     web = asset.web_file
     if variant == "web" and web is None:  # a video or audio whose rendition is not made yet
-        raise DownloadRefused(WEB_SIZE_NOT_READY)
+        raise WebSizeNotReady()
     key, mime = web if variant == "web" else (asset.storage_key, asset.mime)
     link = get_storage().download_url(key, download_filename(asset, variant), mime)
     record_download(asset, user, variant, key)

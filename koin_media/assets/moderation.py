@@ -36,15 +36,15 @@ def review(asset_id):
     asset = services.get_asset(asset_id, current_user, manage=True)
     form = ReviewForm()
     if form.validate_on_submit():
-        if asset.status != PENDING_REVIEW:
+        try:
+            if form.decision.data == "approve":
+                services.approve(asset, current_user)
+                flash(_("Approved: “%(title)s” is now public.", title=asset.title), "success")
+            else:
+                services.reject(asset, current_user, form.reason.data.strip())
+                flash(_("Rejected. The creator sees your reason."), "info")
+        except services.NotWaitingForReview:
             flash(_("This asset was already decided by someone else."), "info")
-            return redirect(url_for("assets.moderation_queue"))
-        if form.decision.data == "approve":
-            services.approve(asset, current_user)
-            flash(_("Approved: “%(title)s” is now public.", title=asset.title), "success")
-        else:
-            services.reject(asset, current_user, form.reason.data.strip())
-            flash(_("Rejected. The creator sees your reason."), "info")
         return redirect(url_for("assets.moderation_queue"))
     history = db.session.scalars(
         select(AuditEvent)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..access import login_required, roles_required
+from ..errors import abort_with
 from ..extensions import db
 from ..pagecache import visitor_cache
 from ..roles import CREATOR
@@ -13,7 +14,7 @@ from ..validators import page_number
 from . import bp, search, services
 from .catalog import CatalogFilters, references
 from .catalog import page as catalog_page
-from .downloads import DownloadRefused, check_downloadable, create_download
+from .downloads import DownloadRefused, WebSizeNotReady, check_downloadable, create_download
 from .forms import AssetDetailsForm, DownloadForm
 from .links import media_urls, thumbnails
 from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, Asset, AssetDownload
@@ -132,6 +133,8 @@ def download(asset_id):
                 flash(error, "error")
             return redirect(url_for("assets.show", asset_id=asset.id)), 303
         url, _expires = create_download(asset, current_user, form.variant.data)
+    except WebSizeNotReady as refused:
+        abort_with(409, refused.message)
     except DownloadRefused as refused:
         flash(str(refused.message), "error")
         return redirect(url_for("assets.show", asset_id=asset.id)), 303

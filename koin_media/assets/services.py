@@ -172,7 +172,18 @@ def update_details(asset: Asset, details: dict, editor) -> None:
     db.session.commit()
 
 
+class NotWaitingForReview(Exception):
+    """The asset is not (or no longer) waiting for review, or the actor does not review: the
+    page says someone else decided it, the API answers 409."""
+
+
+def _require_reviewable(asset: Asset, staff) -> None:
+    if not asset.reviewable_by(staff):
+        raise NotWaitingForReview(asset.status)
+
+
 def approve(asset: Asset, staff) -> None:
+    _require_reviewable(asset, staff)
     asset.status = APPROVED
     asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
     asset.approved_at = asset.approved_at or asset.reviewed_at
@@ -183,6 +194,7 @@ def approve(asset: Asset, staff) -> None:
 
 
 def reject(asset: Asset, staff, reason: str) -> None:
+    _require_reviewable(asset, staff)
     asset.status = REJECTED
     asset.rejection_reason = reason
     asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
