@@ -141,6 +141,8 @@ def test_the_pages_show_the_allowed_actions_and_everything_else_is_refused(clien
     assert allowed == EXPECTED.get((who, name), set())
     auth.login(user)
     assert rendered_actions(client, booking, manager=who == "manager") == allowed
+    api = client.get(f"/api/v1/bookings/{booking.id}").get_json()
+    assert api["actions"] == sorted(allowed)  # the API offers what the pages show
 
     status, version = booking.status, booking.version
     for action in sorted(set(ACTION_STATUSES) - allowed):

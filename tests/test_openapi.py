@@ -96,6 +96,18 @@ def test_list_parameters_follow_one_rule(client, factory, path, query, name):
     assert response.get_json()["message"].startswith(name + " ")
 
 
+@pytest.mark.parametrize(
+    ("query", "name"), [("kind=videos", "kind"), ("license=CC0", "license"), ("sort=best", "sort")]
+)
+def test_a_catalogue_filter_outside_its_values_is_refused_by_the_api_only(client, query, name):
+    """A script's typo is a 400 naming the parameter, not the whole unfiltered catalogue; the
+    page keeps ignoring it, so a stale link still shows a list."""
+    response = client.get(f"/api/v1/assets?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith(f"{name} harus salah satu dari: ")
+    assert client.get(f"/assets?{query}").status_code == 200
+
+
 def test_a_list_kept_in_memory_is_paged_like_the_others(client):
     body = client.get("/api/v1/sectors?per_page=3&page=2").get_json()
     assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (2, 3, 8, 3)

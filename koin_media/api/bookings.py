@@ -65,6 +65,7 @@ def booking_json(booking) -> dict:
             "page": url_for("booking.detail", booking_id=booking.id, _external=True),
             **calendar_links(booking, external=True),
         },
+        "actions": sorted(booking.allowed_actions(current_user)),
     }
 
 

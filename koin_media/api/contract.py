@@ -13,7 +13,7 @@ from functools import cache
 
 from ..assets.models import KINDS, LICENSES
 from ..assets.models import STATUSES as ASSET_STATUSES
-from ..booking.models import LEVELS
+from ..booking.models import ACTION_STATUSES, LEVELS
 from ..booking.models import STATUSES as BOOKING_STATUSES
 from ..roles import ROLES, SELF_SERVICE_ROLES
 from .helpers import MAX_PAGE, MAX_PER_PAGE
@@ -253,6 +253,12 @@ SCHEMAS = {
             "attended_teachers": maybe(INTEGER),
             "created_at": TIMESTAMP,
             "links": obj({"page": URL, "ics": URL, "qr": URL}, optional=("ics", "qr")),
+            "actions": {
+                **array({"enum": list(ACTION_STATUSES)}),
+                "description": "What the caller may do to the booking now (Booking.allowed_actions), sorted: "
+                "the same buttons the booking's page shows. Timing rules (an expired request, check-in "
+                "opening) can still refuse an action at the moment it is taken.",
+            },
         }
     ),
     "School": obj(
@@ -324,8 +330,8 @@ def path(name: str, schema: dict) -> dict:
 
 
 PAGING = [
-    query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "1 or more; another value is a 400"),
-    query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "1 to 100 (default 20)"),
+    query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "1 to 100000, default 1"),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "1 to 100, default 20"),
 ]
 ID = {"type": "integer", "minimum": 1}
 UPLOAD_KEY = query("key", STRING, "the `key` create answered")
@@ -467,7 +473,7 @@ def _paths() -> dict:
         f"{API}/users": {
             "get": operation(
                 "staff, admin",
-                "Accounts, optionally matching `q` (name or e-mail) and of one `role`.",
+                "Accounts, optionally matching `q` (name, e-mail or business name) and of one `role`.",
                 {"200": answer(envelope(ref("User"))), **errors(*SIGNED_IN)},
                 parameters=[query("q", STRING), query("role", {"enum": list(ROLES)}), *PAGING],
             )
@@ -481,7 +487,7 @@ def _paths() -> dict:
                 "(`{kind, license, community, regency}`: how many matches each value has), `next`/`prev` "
                 "(absolute links to the following/previous page, or null). `?page=` goes up to 20; deeper pages "
                 "are reached by following `next` (a cursor `after=`, equally fast at any depth; there `page` is "
-                "null). An invalid cursor is a 400.",
+                "null). An invalid cursor, or a `kind`, `license` or `sort` outside its values, is a 400 naming it.",
                 {"200": answer(ref("AssetPage")), **errors()},
                 security=ANYONE,
                 parameters=[
@@ -491,7 +497,7 @@ def _paths() -> dict:
                     query("license", {"enum": list(LICENSES)}),
                     query("regency", STRING, "slug"),
                     query("venue", STRING, "slug"),
-                    query("sort", {"enum": ["newest", "popular"]}),
+                    query("sort", {"enum": ["newest", "popular"]}, "`popular`: most downloaded first"),
                     query("after", STRING, "cursor from `next`"),
                     query("before", STRING, "cursor from `prev`"),
                     *PAGING,
@@ -552,16 +558,17 @@ def _paths() -> dict:
         f"{API}/slots": {
             "get": operation(
                 "anyone",
-                "Open future sessions, each with `venue_id` and `venue_slug`; `venue` filters by slug or id, "
+                "Open future sessions: `id`, `program_id`, `venue_id`, `venue_slug`, `starts_at` and `ends_at` (UTC), "
+                "`capacity`, `remaining`. `venue` filters by slug or id (a slug first), "
                 "`from`/`to` are days in WITA; `group` keeps the sessions a group of that headcount fits.",
                 {"200": answer(envelope(ref("Slot"))), **errors()},
                 security=ANYONE,
                 parameters=[
                     query("venue", STRING, "slug or id"),
-                    query("program", ID),
+                    query("program", ID, "a program id"),
                     query("from", {"type": "string", "format": "date"}),
                     query("to", {"type": "string", "format": "date"}),
-                    query("group", ID),
+                    query("group", ID, "students and teachers together"),
                     *PAGING,
                 ],
             )
@@ -583,7 +590,9 @@ def _paths() -> dict:
         f"{API}/bookings/{{booking_id}}": {
             "get": operation(
                 "the school, the venue's managers, staff",
-                "One booking (404 for anyone else). `links` are absolute: `page`, and `ics`/`qr` once confirmed.",
+                "One booking (404 for anyone else), with `actions`: what the caller may do to it now (`confirm`, "
+                "`reject`, `move`, `cancel`, `check_in`, `no_show`, `complete`), the buttons its page shows. `links` "
+                "are absolute: `page`, and `ics`/`qr` once confirmed.",
                 {"200": answer(ref("Booking")), **errors(401, 404)},
                 parameters=booking_id,
             )
@@ -846,13 +855,28 @@ def operations(spec: dict | None = None) -> list[tuple[str, str, dict]]:
     return [(method.upper(), route, op) for route, methods in spec["paths"].items() for method, op in methods.items()]
 
 
+def _parameter_text(parameter: dict) -> str:
+    """``name`` with its allowed values or what it takes, as the README shows it."""
+    schema, text = parameter["schema"], f"`{parameter['name']}`"
+    if "enum" in schema:
+        text += ": " + " or ".join(f"`{value}`" for value in schema["enum"])
+        return f"{text} ({parameter['description']})" if parameter.get("description") else text
+    if parameter.get("description"):
+        return f"{text}: {parameter['description']}"
+    return text
+
+
 def readme_table(prefix: str) -> str:
     """README's table of the calls under ``prefix`` (rows: call, who, what), made from the document."""
     rows = ["| call | who | |", "|---|---|---|"]
     for method, route, op in operations():
         if route.startswith(prefix):
             shown = route.removeprefix(API) if prefix == API else route
-            text = " ".join(op["description"].split()).replace("|", "\\|")
+            text = " ".join(op["description"].split())
+            asked = [_parameter_text(p) for p in op.get("parameters", []) if p["in"] == "query" and p["name"] != "key"]
+            if asked:
+                text += " Query: " + "; ".join(asked) + "."
+            text = text.replace("|", "\\|")
             rows.append(f"| `{method} {shown}` | {op['x-who']} | {text} |")
     return "\n".join(rows)
 

@@ -129,9 +129,23 @@ class CatalogFilters:
     venue: str = ""
     sort: str = "newest"
 
+    # The filters that take one of a fixed set of values.
+    CHOICES = {"kind": tuple(KINDS), "license": tuple(LICENSES), "sort": tuple(SORTS)}
+
+    @classmethod
+    def strictly_from_args(cls, args) -> CatalogFilters:
+        """For the API: a value outside a fixed set is a 400 naming the parameter, so that a
+        script's typo (``kind=videos``) is not answered with the whole unfiltered catalogue."""
+        for name, allowed in cls.CHOICES.items():
+            value = args.get(name)
+            if value and value not in allowed:
+                abort_with(400, _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(allowed)))
+        return cls.from_args(args)
+
     @classmethod
     def from_args(cls, args) -> CatalogFilters:
-        """Unknown values are ignored rather than refused: a stale link still shows a list."""
+        """For the pages: unknown values are ignored rather than refused, so a stale link still
+        shows a list."""
         return cls(
             q=(args.get("q") or "").strip()[:200],
             kind=args.get("kind", "") if args.get("kind") in KINDS else "",
