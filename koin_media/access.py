@@ -12,7 +12,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from .extensions import db, login_manager
-from .roles import ADMIN, STAFF
+from .roles import STAFF
 
 JSON_PATHS = ("/api/", "/uploads/")
 
@@ -57,7 +57,7 @@ def may_visit(endpoint: str, user=current_user) -> bool:
 
 
 def is_staff(user=current_user) -> bool:
-    return user.is_authenticated and user.role in (STAFF, ADMIN)
+    return user.is_authenticated and user.has_role(STAFF)
 
 
 def get_or_404(model, ident, owner_attr: str | None = None):

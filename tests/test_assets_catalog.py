@@ -2,13 +2,13 @@
 count does not grow with its length."""
 
 import pytest
-from sqlalchemy import event
 
 from koin_media.assets.models import Asset
 from koin_media.extensions import db
 from koin_media.reference.models import Community, Regency
 
 from .asset_helpers import approved_asset
+from .query_count import statements_of
 
 
 @pytest.fixture
@@ -90,17 +90,7 @@ def test_filters_and_sorts(client, creator, factory):
 
 
 def count_queries(app, fn):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
+    return len(statements_of(fn))
 
 
 def test_list_page_query_count_does_not_grow_with_its_length(app, client, creator, factory):

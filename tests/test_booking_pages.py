@@ -8,7 +8,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from koin_media.booking import services, visits
 from koin_media.booking.models import CHECKED_IN, COMPLETED, CONFIRMED, NO_SHOW, PENDING, Booking
@@ -18,6 +17,7 @@ from koin_media.localtime import LOCAL
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user, school_users
 from .conftest import csrf_token
+from .query_count import statements_of
 from .test_booking_journeys import last_booking, message, post_action, request_slot, switch
 
 
@@ -134,17 +134,10 @@ def test_the_day_list_asks_the_same_number_of_queries_for_one_booking_or_many(cl
     auth.login(manager)
 
     def queries() -> int:
-        statements = []
-
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert client.get(f"/manage/bookings?day={day.isoformat()}").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
+        page = []
+        sent = statements_of(lambda: page.append(client.get(f"/manage/bookings?day={day.isoformat()}")))
+        assert page[0].status_code == 200
+        return len(sent)
 
     book(next(schools), slot, students=10, teachers=1)
     one = queries()

@@ -162,6 +162,15 @@ def test_a_move_tells_the_school_with_the_new_calendar(scene):
     assert set(sent) == {scene.teacher.email, scene.colleague.email}
     event = icalendar.Calendar.from_ical(sent[scene.colleague.email].attachment_ics).walk("VEVENT")[0]
     assert event.decoded("DTSTART") == later.starts_at
+    assert "The updated calendar file (.ics) is attached." in sent[scene.colleague.email].body_text  # (in English)
+
+
+def test_a_pending_request_moved_gets_no_calendar_and_does_not_claim_one(scene):
+    booking = scene.book()
+    later = make_slot(scene.program, starts_in=timedelta(days=9), capacity=40)
+    services.move(booking, later, scene.manager)
+    sent = by_address("moved")[scene.colleague.email]
+    assert sent.attachment_ics is None and ".ics" not in sent.body_text
 
 
 def test_a_closure_notifies_the_affected_schools(scene):

@@ -6,12 +6,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from koin_media.database import utcnow
 from koin_media.extensions import db
 
 from .booking_helpers import make_program, make_venue
+from .query_count import statements_of
 
 DAY = re.compile(r'data-date="([0-9-]+)"(.*?)</li>\s*(?=<li class="day|</ol>)', re.S)
 SLOT = re.compile(r'data-slot="([0-9]+)"')
@@ -141,17 +141,10 @@ def test_calendar_costs_the_same_queries_however_many_sessions(app, client, venu
     second = make_program(venue, title="Tur Paddock")
 
     def queries():
-        statements = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert client.get(f"/venues/sirkuit-mandalika/calendar?month={NEXT_YEAR}-07").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
+        page, path = [], f"/venues/sirkuit-mandalika/calendar?month={NEXT_YEAR}-07"
+        sent = statements_of(lambda: page.append(client.get(path)))
+        assert page[0].status_code == 200
+        return len(sent)
 
     slot_at(program, datetime(NEXT_YEAR, 7, 1, 0, 0, tzinfo=UTC))
     few = queries()

@@ -320,3 +320,8 @@ class WaitlistEntry(db.Model):
     @property
     def headcount(self) -> int:
         return self.students + self.teachers
+
+    def offer_open(self, now: datetime) -> bool:
+        """The school may still accept the places offered to it (the page's button and
+        ``waitlist.accept_offer`` ask this)."""
+        return self.status == OFFERED and self.offered_until is not None and self.offered_until > now

@@ -93,7 +93,8 @@ def slot_label(slot: Slot) -> str:
 def render_detail(booking: Booking, status: int = 200, error: str | None = None, **forms):
     """The booking's page; its buttons are the actions ``Booking.allowed_actions`` allows."""
     booking = db.session.get(Booking, booking.id)  # fresh after a refused (rolled back) change
-    actions = booking.allowed_actions(current_user, utcnow())
+    manager = booking.is_managed_by(current_user)
+    actions = booking.allowed_actions(current_user, utcnow(), manages=manager)
     move_form = forms.pop("move_form", None) or MoveForm(prefix="move")
     if MOVE in actions:
         move_form.slot_id.choices = [SelectChoice(slot.id, slot_label(slot)) for slot in move_choices(booking)]
@@ -106,7 +107,7 @@ def render_detail(booking: Booking, status: int = 200, error: str | None = None,
         display=codes.display,
         links=calendar_links(booking),
         actions=actions,
-        manager=booking.is_managed_by(current_user),
+        manager=manager,
         is_school=booking.is_school_of(current_user),
         # the status would allow cancelling, the cancel window no longer does: say so
         cancel_closed=CANCEL not in actions and booking.status in ACTION_STATUSES[CANCEL],

@@ -105,10 +105,8 @@ def accept_offer(entry: WaitlistEntry, school_user, now: datetime | None = None)
         if school_user is None or school_user.school_id != entry.school_id:
             raise BookingRefused("not_allowed")
         rules.check_may_book_for_school(school_user)
-        if entry.status != OFFERED:
-            raise BookingRefused("offer_not_open")
-        if entry.offered_until is None or entry.offered_until <= now:
-            raise BookingRefused("offer_lapsed")
+        if not entry.offer_open(now):
+            raise BookingRefused("offer_not_open" if entry.status != OFFERED else "offer_lapsed")
         if rules.has_live_booking(entry.school_id, entry.slot_id):
             raise BookingRefused("duplicate_request")
     except BookingRefused:

@@ -15,9 +15,9 @@ from datetime import datetime
 from flask_babel import force_locale
 
 from ..accounts.models import User, approved_coordinators
-from ..booking.calendar_files import CANCEL, REQUEST, booking_calendar, ics_filename
+from ..booking.calendar_files import CANCEL, REQUEST, booking_calendar, has_calendar_files, ics_filename
 from ..booking.codes import display
-from ..booking.models import CHECKED_IN, CONFIRMED, Booking, WaitlistEntry
+from ..booking.models import Booking, WaitlistEntry
 from ..booking.signals import booking_changed, waitlist_changed
 from ..database import utcnow
 from ..extensions import db
@@ -146,7 +146,8 @@ def _on_moved(booking: Booking, actor, from_slot=None, **_extra) -> None:
         kinds.MOVED,
         booking,
         from_slot=from_slot,
-        calendar_method=REQUEST if booking.status in (CONFIRMED, CHECKED_IN) else None,
+        calendar_method=REQUEST if has_calendar_files(booking) else None,
+        calendar_attached=has_calendar_files(booking),
     )
 
 

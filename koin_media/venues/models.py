@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Select, String, Table, Text, exists, select
+from sqlalchemy import Column, Float, ForeignKey, Select, String, Table, Text, exists, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .. import pagecache
@@ -54,47 +54,44 @@ class Venue(db.Model):
         return Venue.may_manage(user, self.id)
 
     @staticmethod
+    def _reach(user) -> str:
+        """The one decision behind every question below: ``"all"`` venues (staff, admins),
+        ``"own"`` (a venue manager: those they are listed for) or ``"none"``."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return "none"
+        if user.has_role(STAFF):
+            return "all"
+        return "own" if user.role == VENUE_MANAGER else "none"
+
+    @staticmethod
+    def _own_ids(user) -> Select:
+        return select(venue_managers.c.venue_id).where(venue_managers.c.user_id == user.id)
+
+    @staticmethod
     def may_manage(user, venue_id: int) -> bool:
         """``can_manage`` when only the venue's id is at hand (no need to load the venue)."""
-        if user is None or not getattr(user, "is_authenticated", False):
-            return False
-        if user.has_role(STAFF):
-            return True
-        if user.role != VENUE_MANAGER:
-            return False
-        return bool(
-            db.session.scalar(
-                select(exists().where(venue_managers.c.venue_id == venue_id, venue_managers.c.user_id == user.id))
-            )
-        )
+        reach = Venue._reach(user)
+        if reach != "own":
+            return reach == "all"
+        listed = Venue._own_ids(user).where(venue_managers.c.venue_id == venue_id)
+        return bool(db.session.scalar(select(exists(listed))))
 
     @staticmethod
     def managed_by(user) -> Select:
-        """The venues ``user`` manages, by name: every venue for staff, none for other roles."""
+        """The venues ``user`` manages, by name."""
         statement = select(Venue).order_by(Venue.name)
-        if user is None or not getattr(user, "is_authenticated", False):
-            return statement.where(False)
-        if user.has_role(STAFF):
-            return statement
-        if user.role != VENUE_MANAGER:
-            return statement.where(False)
-        return statement.join(venue_managers, venue_managers.c.venue_id == Venue.id).where(
-            venue_managers.c.user_id == user.id
-        )
+        reach = Venue._reach(user)
+        if reach != "own":
+            return statement if reach == "all" else statement.where(false())
+        return statement.where(Venue.id.in_(Venue._own_ids(user)))
 
     @staticmethod
     def managed_ids(user, venues) -> set[int]:
         """Which of ``venues`` ``user`` manages, in one query at most (for lists of venues)."""
-        ids = {v.id for v in venues}
-        if not ids or user is None or not getattr(user, "is_authenticated", False):
-            return set()
-        if user.has_role(STAFF):
-            return ids
-        if user.role != VENUE_MANAGER:
-            return set()
-        return ids & set(
-            db.session.scalars(select(venue_managers.c.venue_id).where(venue_managers.c.user_id == user.id))
-        )
+        ids, reach = {v.id for v in venues}, Venue._reach(user)
+        if not ids or reach != "own":
+            return ids if reach == "all" else set()
+        return ids & set(db.session.scalars(Venue._own_ids(user)))
 
     @validates("managers")
     def _only_venue_managers(self, _key, user: User) -> User:
