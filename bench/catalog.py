@@ -1,4 +1,4 @@
-"""The catalogue benchmark of issue 8: each catalogue page's req/s as a share of Flask's hello
+"""The catalogue benchmark: each catalogue page's req/s as a share of Flask's hello
 world, served the same way on the same machine in the same run.
 
     .venv/bin/python bench/catalog.py [--n 100000] [--db sqlite|postgresql] [--duration 10]

@@ -8,7 +8,7 @@ profile (a write that needs SQLite's write lock) in a loop, and prints the write
 p50/p99/max and the 5xx counts. Rate limits are switched off so that they do not hide the
 figure. With ``--compare REF`` the same run is made first on the code of that git commit
 (exported with ``git archive`` into a temporary directory, same virtualenv), so both figures
-come from the same machine in the same minute. Before the fix (issue 7): writes waited up to
+come from the same machine in the same minute. Before the fix: writes waited up to
 4.2 s (p99) and 3 of 240 log-ins answered 500 "database is locked".
 """
 

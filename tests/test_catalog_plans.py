@@ -1,4 +1,4 @@
-"""The catalogue's queries keep their shape at scale (issue 8): on 20,000 approved assets the
+"""The catalogue's queries keep their shape at scale: on 20,000 approved assets the
 list, a filtered list, a search for a common word and a deep page read an index in the
 catalogue's order and stop after a page (no temporary sort on SQLite, an index scan on
 PostgreSQL), and a page costs the same number of queries however deep it is."""

@@ -1,5 +1,5 @@
 """Log-in limits on the database store: exact across processes, fair to the rightful owner;
-and log-in that does not hold SQLite's write lock while it hashes (issue 7, holes 6 and 7)."""
+and log-in that does not hold SQLite's write lock while it hashes."""
 
 from __future__ import annotations
 

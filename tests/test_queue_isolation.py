@@ -1,4 +1,4 @@
-"""The job queue is per app and lazy (issue 9): building an inline app (every test) does not
+"""The job queue is per app and lazy: building an inline app (every test) does not
 make another app's jobs inline, and importing the queue module creates no queue file."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rules whose breaks the suite used to let through (issue 9, "test gaps"): every non-public
+"""Rules whose breaks the suite used to let through: every non-public
 asset status kept out of every public view, log-out's CSRF check, the waitlist when the head of
 the queue does not fit, and a slot closed between the booking's checks and its seat hold."""
 

@@ -1,4 +1,4 @@
-"""Who acts for a school (issue 7, hole 1): NPSNs are public, so registering with one only asks
+"""Who acts for a school: NPSNs are public, so registering with one only asks
 to join. The attack that worked before — register with a verified school's NPSN, then read,
 cancel and make its bookings and receive its e-mails — is reproduced here and refused; an
 approved coordinator or the office approves (or rejects) the newcomer; the office gets a

@@ -61,7 +61,7 @@ STEMMED = [
 @pytest.mark.parametrize(("query", "titles"), STEMMED)
 def test_stems_and_prefixes_find_the_words_and_back(assets, client, query, titles):
     assert found(query) == titles
-    # The API falls back to any word when every word finds nothing (issue 8).
+    # The API falls back to any word when every word finds nothing.
     assert api_titles(client, query) == (titles or found(query, any_word=True))
 
 

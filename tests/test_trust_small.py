@@ -1,4 +1,4 @@
-"""Issue 7, hole 9: the smaller trust holes, each reproduced as the probe found it.
+"""The smaller trust holes, each reproduced as the probe found it.
 
 CSV formulas in every column, the licence flag, deeply nested JSON, CR/LF in ``next=``, forged
 ``Host`` headers, CSRF with an empty bearer, downloads of unpublished assets through the page,

@@ -1,4 +1,4 @@
-"""Bytes bounded by what was declared (issue 7, hole 4).
+"""Bytes bounded by what was declared.
 
 A creator once declared a 1 KB photo and stored 60 MB of parts: parts were only checked at
 complete. Now the declared size decides, before the bytes arrive, which part numbers may be

@@ -1,4 +1,4 @@
-"""The local backend writes each part once, at its place in the object (issue 8, point 4).
+"""The local backend writes each part once, at its place in the object.
 
 Complete used to concatenate the parts into a new file, writing every byte twice. Now a part
 streams to its offset in the upload's ``data`` file and complete renames that file into
