@@ -79,20 +79,6 @@ def current_queue():
     return inline_queue if runs_inline() else queue
 
 
-class _CurrentQueue:
-    """``huey`` for code that asks the queue something (``huey.immediate``, ``huey.get``,
-    ``huey.scheduled()``): answers for the queue of the app it is asked in."""
-
-    @property
-    def immediate(self) -> bool:
-        return runs_inline()
-
-    def __getattr__(self, name):
-        return getattr(current_queue(), name)
-
-
-huey = _CurrentQueue()
-
 _worker_app = None
 
 

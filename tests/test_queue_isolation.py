@@ -42,7 +42,7 @@ seen = {}
 for label, app in (("queued", queued_app), ("inline", inline_app), ("queued-again", queued_app)):
     with app.app_context():
         touch(label)
-        seen[label] = {"immediate": jobs.huey.immediate, "ran": (work / label).exists(),
+        seen[label] = {"immediate": jobs.runs_inline(), "ran": (work / label).exists(),
                        "pending": waiting()}
 for label, app in (("inline-beat", inline_app), ("queued-beat", queued_app)):
     with app.app_context():

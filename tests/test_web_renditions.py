@@ -17,7 +17,7 @@ from koin_media.accounts.services import create_token
 from koin_media.assets import jobs, pipeline, renditions, services
 from koin_media.assets.models import Asset, AssetDownload
 from koin_media.extensions import db
-from koin_media.jobs import huey
+from koin_media.jobs import current_queue
 from koin_media.media import processing
 from koin_media.media.processing import ProcessingFailed, process, web_rendition
 from koin_media.storage import get_storage
@@ -380,12 +380,13 @@ def test_a_legacy_file_that_cannot_be_reencoded_stays_published_with_its_origina
 def test_an_unexpected_error_is_retried_then_noted(storage_app, uploader, factory, tmp_path):
     asset = make_legacy(upload(uploader, samples.mp4(tmp_path), factory.user("staff")))
     get_storage().delete(asset.storage_key)  # a store hiccup, not the file's fault
-    huey.flush()
+    queue = current_queue()
+    queue.flush()
     renditions.make_web_rendition.call_local(asset.id)
-    retries = [task for task in huey.scheduled() if task.name.endswith("make_web_rendition")]
+    retries = [task for task in queue.scheduled() if task.name.endswith("make_web_rendition")]
     assert [task.args for task in retries] == [(asset.id, 2)]
-    huey.flush()
+    queue.flush()
     renditions.make_web_rendition.call_local(asset.id, jobs.MAX_ATTEMPTS)
-    assert huey.scheduled() == []
+    assert queue.scheduled() == []
     db.session.refresh(asset)
     assert asset.status == "approved" and asset.media_info["web_rendition_problem"]["code"] == "internal"

@@ -303,10 +303,10 @@ def test_after_the_last_attempt_a_lapsed_asset_fails_with_a_reason_and_keeps_its
 HEALTH_SCRIPT = """
 import json, sys, time
 from koin_media import create_app
-from koin_media.jobs import HEARTBEAT_KEY, huey
+from koin_media.jobs import HEARTBEAT_KEY, queue
 beat = sys.argv[1]
 if beat != "never":
-    huey.put(HEARTBEAT_KEY, time.time() - float(beat))
+    queue.put(HEARTBEAT_KEY, time.time() - float(beat))
 response = create_app().test_client().get("/healthz")
 print(json.dumps({"code": response.status_code, "body": response.get_json()}))
 """

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from .. import localdisk
 from ..database import utcnow
 from ..extensions import db
-from ..jobs import heartbeat_recorder, huey, job, periodic_job
+from ..jobs import heartbeat_recorder, job, periodic_job, runs_inline
 from ..media.processing import ProcessingFailed, process
 from ..storage import NotSupported, StepReport, StorageError, get_storage
 from ..storage.local import LocalStorage
@@ -130,7 +130,7 @@ def _wait_at_test_gate(asset: Asset, lease: leases.Lease) -> None:
 
 
 def _schedule_watch(asset_id: int, delay: float) -> None:
-    if huey.immediate:
+    if runs_inline():
         return  # inline (tests, debugging): nothing runs later; requeue_lapsed is called directly
     watch_lease.schedule((asset_id,), delay=max(delay, 1))
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..booking.models import CONFIRMED, Booking, Slot
 from ..database import utcnow
 from ..extensions import db
-from ..jobs import huey, job, periodic_job
+from ..jobs import job, periodic_job, runs_inline
 from . import outbox
 from .booking_mail import queue_reminder
 from .models import REMINDER, OutboxMessage
@@ -114,7 +114,7 @@ def _enqueue_committed_messages(session) -> None:
 def hand_to_queue(message_ids: list[int]) -> None:
     """One delivery job per committed message. Not in inline mode: sending from inside a
     commit would hold up the request (and tests); the sweep delivers those."""
-    if huey.immediate:
+    if runs_inline():
         return
     for message_id in message_ids:
         try:
