@@ -345,7 +345,13 @@ def operation(who: str, text: str, responses: dict, *, security=None, **extra) -
     return {"x-who": who, "description": text, "responses": responses, "security": security or SIGNED, **extra}
 
 
-BOOKING_ACTION = {"200": answer(ref("Booking"), "The booking after the action"), **errors(401, 403, 404, 409, 422)}
+def booking_action(who: str, text: str, request: dict | None = None) -> dict:
+    """``POST /bookings/{booking_id}/<action>``: answers the booking after the action; 409 for a
+    status that does not allow it, 422 for a rule, 415 for a body that is not JSON."""
+    after = answer(ref("Booking"), "The booking after the action")
+    responses = {"200": after, **errors(*SIGNED_IN, 404, 409, 415, 422)}
+    extra = {"requestBody": request} if request else {}
+    return {"post": operation(who, text, responses, parameters=[path("booking_id", ID)], **extra)}
 
 
 def _paths() -> dict:
@@ -606,43 +612,22 @@ def _paths() -> dict:
                 parameters=[path("code", STRING)],
             )
         },
-        f"{API}/bookings/{{booking_id}}/confirm": {
-            "post": operation(
-                "managers of the venue, staff",
-                "Confirm a pending request (no body needed).",
-                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
-                parameters=booking_id,
-            )
-        },
-        f"{API}/bookings/{{booking_id}}/reject": {
-            "post": operation(
-                "managers of the venue, staff",
-                "Reject a pending request with a `reason`.",
-                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
-                parameters=booking_id,
-                requestBody=body(ref("Reason")),
-            )
-        },
-        f"{API}/bookings/{{booking_id}}/cancel": {
-            "post": operation(
-                "the school (within the window), managers of the venue, staff",
-                "Cancel; `reason` needed from staff and managers.",
-                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
-                parameters=booking_id,
-                requestBody=body(ref("Reason")),
-            )
-        },
-        f"{API}/bookings/{{booking_id}}/check-in": {
-            "post": operation(
-                "managers of the venue, staff",
-                "`students`, `teachers` who came; 422 `check_in_not_open` before the gate opens.",
-                {**BOOKING_ACTION, **errors(*SIGNED_IN, 404, 409, 415, 422)},
-                parameters=booking_id,
-                requestBody=body(
-                    {"type": "object", "properties": {"students": INTEGER, "teachers": INTEGER}}, required=True
-                ),
-            )
-        },
+        f"{API}/bookings/{{booking_id}}/confirm": booking_action(
+            "managers of the venue, staff", "Confirm a pending request (no body needed)."
+        ),
+        f"{API}/bookings/{{booking_id}}/reject": booking_action(
+            "managers of the venue, staff", "Reject a pending request with a `reason`.", body(ref("Reason"))
+        ),
+        f"{API}/bookings/{{booking_id}}/cancel": booking_action(
+            "the school (within the window), managers of the venue, staff",
+            "Cancel; `reason` needed from staff and managers.",
+            body(ref("Reason")),
+        ),
+        f"{API}/bookings/{{booking_id}}/check-in": booking_action(
+            "managers of the venue, staff",
+            "`students`, `teachers` who came; 422 `check_in_not_open` before the gate opens.",
+            body({"type": "object", "properties": {"students": INTEGER, "teachers": INTEGER}}, required=True),
+        ),
         f"{API}/schools/{{npsn}}/verify": {
             "post": operation(
                 "staff",
