@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from . import errors, i18n, pagecache, security, storage
-from .access import may_visit, wants_json
+from .access import may_visit, nav_badge, wants_json
 from .accounts.services import user_for_token
 from .accounts.sessions import user_for_session
 from .database import engine_options, install_sqlite_hooks, start_view
@@ -162,6 +162,7 @@ def _register_hooks(app: Flask) -> None:
     app.before_request(lambda: start_view(db.session))
 
     app.add_template_global(may_visit)
+    app.add_template_global(nav_badge)
 
     @app.context_processor
     def template_globals():

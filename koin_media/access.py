@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -54,6 +54,31 @@ def may_visit(endpoint: str, user=current_user) -> bool:
     if roles is None:
         return True  # an open page
     return bool(user.is_authenticated) and (not roles or user.has_role(*roles))
+
+
+def nav_count(counter):
+    """Give a view the number its navigation link shows (pending requests, a review queue).
+
+    ``counter(user)`` returns an int; the navigation asks ``nav_badge(endpoint)``, which counts
+    only for someone who may visit the view and at most once per request. Like
+    ``required_roles``, the attribute rides through ``functools.wraps`` of the guards above."""
+
+    def decorator(view):
+        view.nav_count = counter
+        return view
+
+    return decorator
+
+
+def nav_badge(endpoint: str, user=current_user) -> int:
+    """The count beside ``endpoint``'s link in the navigation: 0 without a counter or access."""
+    counter = getattr(current_app.view_functions[endpoint], "nav_count", None)
+    if counter is None or not user.is_authenticated or not may_visit(endpoint, user):
+        return 0
+    counted = g.setdefault("nav_counts", {})
+    if endpoint not in counted:
+        counted[endpoint] = counter(user)
+    return counted[endpoint]
 
 
 def is_staff(user=current_user) -> bool:

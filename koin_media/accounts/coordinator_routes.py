@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import roles_required
+from ..access import nav_count, roles_required
 from ..extensions import db
 from ..forms import Form
 from ..roles import SCHOOL, STAFF
@@ -46,16 +46,6 @@ def school_membership(user) -> Membership | None:
     return Membership(school=user.school, status=user.coordinator_status, waiting=waiting)
 
 
-@bp.app_template_global()
-def school_queue_size() -> int:
-    """The navigation's badge, counted once per request and only for the office."""
-    if not current_user.is_authenticated or not current_user.has_role(STAFF):
-        return 0
-    if "school_queue_size" not in g:
-        g.school_queue_size = coordinators.queue_size()
-    return g.school_queue_size
-
-
 @bp.app_context_processor
 def _labels() -> dict:
     return {"coordinator_status_labels": COORDINATOR_STATUS_LABELS}
@@ -63,6 +53,7 @@ def _labels() -> dict:
 
 @bp.get("/schools/waiting")
 @roles_required(STAFF)
+@nav_count(lambda _user: coordinators.queue_size())
 def school_queue():
     schools = db.session.scalars(coordinators.schools_awaiting_verification().limit(QUEUE_LIMIT)).all()
     people = db.session.scalars(coordinators.coordinators_awaiting_approval().limit(QUEUE_LIMIT)).all()
