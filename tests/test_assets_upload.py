@@ -163,7 +163,8 @@ def test_upload_page_hands_the_uploader_its_choices(storage_app, creator):
     response = client.get("/upload")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'data-default-community="lombok-phonegraphy"' in html
+    # The batch details start on the creator's community.
+    assert '<option selected value="lombok-phonegraphy">' in html.split('id="batch-community"')[1].split("</select>")[0]
     assert "Bengkel Aktor Lombok" in html and "CC-BY-SA-4.0" in html and "Kota Mataram" in html
     assert client.get("/my/assets").status_code == 200
 

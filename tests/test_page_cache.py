@@ -94,10 +94,13 @@ def test_approving_rejecting_and_editing_show_at_once(client, creator, factory):
     db.session.commit()
     assert "Tenun Sukarara" in client.get("/assets").get_data(as_text=True)
     assert client.get(f"/api/v1/assets/{shown.id}").status_code == 200
-    services.update_details(shown, {"description": "Dari lereng Rinjani"}, creator)  # back to review
-    assert "Kopi Sembalun" not in client.get("/assets").get_data(as_text=True)
-    assert client.get(f"/api/v1/assets/{shown.id}").status_code == 404
-    services.reject(shown, staff, "Gambar buram")
+    services.update_details(shown, {"description": "Dari lereng Rinjani"}, creator)  # live at once
+    assert "Dari lereng Rinjani" in client.get(f"/api/v1/assets/{shown.id}").get_data(as_text=True)
+    services.update_details(shown, {"title": "Kopi Arabika Sembalun"}, creator)  # waits for review
+    assert "Kopi Arabika" not in client.get("/assets").get_data(as_text=True)
+    services.approve(shown, staff, edit_version=shown.pending_edit_version)  # the edit
+    assert "Kopi Arabika Sembalun" in client.get("/assets").get_data(as_text=True)
+    services.delete_asset(shown, staff)
     assert client.get(f"/api/v1/assets/{shown.id}").status_code == 404
     waiting.title = "Tenun Songket Sukarara"
     db.session.commit()

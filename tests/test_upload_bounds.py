@@ -95,7 +95,7 @@ def test_a_1_kb_upload_gets_one_part_of_1_kb(uploader, backend):
     assert refused.status_code == 422
     body = refused.get_json()
     assert (body["error"], body["reason"]) == ("file_refused", "beyond_declared")
-    assert "1.0 KB" in body["message"] and "diumumkan" in body["message"]  # the creator's language
+    assert "1,0 KB" in body["message"] and "diumumkan" in body["message"]  # the creator's language
 
 
 def test_each_part_is_signed_for_its_own_size(uploader):

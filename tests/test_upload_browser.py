@@ -18,13 +18,15 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from playwright.sync_api import expect
+from sqlalchemy import select, update
 
-from koin_media.assets.models import DRAFT, PENDING_REVIEW, REJECTED_FILE, Asset
+from koin_media.assets.models import DRAFT, PENDING_REVIEW, PROCESSING, REJECTED_FILE, Asset
 from koin_media.extensions import db
 from koin_media.storage import get_storage
 from tests import samples
-from tests.conftest import PASSWORD, Factory
+from tests.browser_fixtures import log_in, no_horizontal_scroll, on_screen, save_screenshot
+from tests.conftest import Factory
 
 pytestmark = pytest.mark.browser
 
@@ -126,15 +128,6 @@ class PartTraffic:
         return sum(1 for u in self.puts if u == upload_id)
 
 
-def log_in(page, base_url: str, email: str):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit].button")
-    assert "/login" not in urlsplit(page.url).path, "log-in failed"
-
-
 def open_uploader(page, base_url: str):
     answer = page.goto(f"{base_url}/upload")
     assert answer.status == 200, f"GET /upload answered {answer.status}"
@@ -147,26 +140,42 @@ FILE_INPUT = "#uploader input.uppy-Dashboard-input[type=file]:not([webkitdirecto
 def add_files(page, *paths):
     page.set_input_files(FILE_INPUT, [str(p) for p in paths])
     for path in paths:
-        page.locator("#uploader .uppy-Dashboard-Item", has_text=path.name).wait_for()
+        page.locator(f'.upload-results li[data-file="{path.name}"]').wait_for()
+
+
+def open_sheet(page, filename: str):
+    row = page.locator(f'.upload-results li[data-file="{filename}"]')
+    row.locator("button[data-action=details]").click()
+    sheet = page.locator("#file-sheet")
+    sheet.wait_for()
+    return sheet
+
+
+def save_sheet(page):
+    page.click("#file-sheet button[value=save]")
+    page.locator("#file-sheet").wait_for(state="hidden")
+
+
+def fill_batch(page, license: str = DETAILS["license"], credit: str = ""):
+    """The details for every file: set once, above the file list."""
+    page.select_option("#batch-license", license)
+    if credit:
+        page.fill("#batch-credit", credit)
+    page.check("#batch-consent")
+    # The community starts on the creator's own community.
+    assert page.input_value("#batch-community") == "lombok-phonegraphy"
 
 
 def fill_details(page, filename: str, title: str):
-    item = page.locator("#uploader .uppy-Dashboard-Item", has_text=filename)
-    item.locator(".uppy-Dashboard-Item-action--edit").click()
-    card = page.locator("#uploader .uppy-Dashboard-FileCard")
-    card.wait_for()
-    page.fill("#uppy-Dashboard-FileCard-input-title", title)
-    page.fill("#uppy-Dashboard-FileCard-input-tags", "tenun, lombok")
-    page.select_option("#uppy-Dashboard-FileCard-input-license", DETAILS["license"])
-    page.check("#uppy-Dashboard-FileCard-input-consent")
-    # The community select starts on the creator's own community.
-    assert page.input_value("#uppy-Dashboard-FileCard-input-community") == "lombok-phonegraphy"
-    card.locator("button.uppy-c-btn-primary.uppy-Dashboard-FileCard-actionsBtn").click()
-    card.wait_for(state="detached")
+    """One file's own details, in its sheet."""
+    open_sheet(page, filename)
+    page.fill("#file-title", title)
+    page.fill("#file-tags", "tenun, lombok")
+    save_sheet(page)
 
 
 def start_upload(page):
-    page.click("#uploader .uppy-StatusBar-actionBtn--upload")
+    page.click("#upload-start")
 
 
 def wait_for_result(page, filename: str, state: str = "done"):
@@ -210,6 +219,7 @@ def test_creator_uploads_photo_and_video_and_resumes_after_reload(backend, stora
 
     # First visit: both files; the video's connection "drops" after PARTS_BEFORE_CUT parts.
     traffic.cut_after(video.name, PARTS_BEFORE_CUT)
+    fill_batch(page)
     add_files(page, photo, video)
     fill_details(page, photo.name, "Kain tenun Sukarara")
     fill_details(page, video.name, "Festival Bau Nyale")
@@ -218,8 +228,9 @@ def test_creator_uploads_photo_and_video_and_resumes_after_reload(backend, stora
     photo_row = wait_for_result(page, photo.name)
     photo_created = traffic.created[photo.name]
     assert photo_row.get_attribute("data-asset-id") == str(photo_created["asset_id"])
-    edit_link = photo_row.locator("a.upload-result-link")
-    assert edit_link.get_attribute("href").endswith(f"/{photo_created['asset_id']}/edit")
+    # Its details are complete (the app says so): no "complete the details" link.
+    assert photo_row.get_attribute("data-details") == "complete"
+    assert not photo_row.locator("a.upload-result-link").is_visible()
 
     video_created = traffic.created[video.name]
     assert video_created["resumed"] is False
@@ -236,6 +247,7 @@ def test_creator_uploads_photo_and_video_and_resumes_after_reload(backend, stora
     stored = stored_parts(page, server.url, video_created)
     assert 1 <= len(stored) < total_parts
     puts_before = traffic.puts_for(video_created["uploadId"])
+    fill_batch(page)
     add_files(page, video)
     fill_details(page, video.name, "Festival Bau Nyale")
     start_upload(page)
@@ -298,11 +310,164 @@ def test_refused_files_show_the_apps_reason_and_the_others_go_on(
     answer = traffic.refused[traffic.created[fake.name]["uploadId"]]
     assert answer["error"] == "file_refused" and "HTML" in answer["message"]
     assert answer["message"] in html.inner_text()
-    # The Dashboard marks both files as failed too.
-    assert page.locator("#uploader .uppy-Dashboard-Item.is-error").count() == 2
+    # The counts are per file, and nothing is left "uploading".
+    summary = page.locator("#upload-summary")
+    page.wait_for_function("document.getElementById('upload-summary').dataset.uploading === '0'")
+    assert (summary.get_attribute("data-done"), summary.get_attribute("data-failed")) == ("1", "2")
+    # A refused file offers no retry: sending it again would be refused again.
+    assert page.locator(".upload-results li[data-state=refused] button[data-action=retry]:visible").count() == 0
 
     with app.app_context():
         assets = {a.original_filename: a.status for a in db.session.scalars(select(Asset))}
     assert assets[good.name] in {DRAFT, PENDING_REVIEW}
     assert assets[fake.name] == REJECTED_FILE
     assert big.name not in assets
+
+
+# -- the batch details, the per-file sheet and honest status (issue 10, points 2 and 3) -------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def row(page, name: str):
+    return page.locator(f'.upload-results li[data-file="{name}"]')
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_batch_details_then_per_file_and_an_honest_status(
+    make_app, storage_settings, live_server, page, tmp_path, viewport
+):
+    """Licence, credit and consent set once for three files; one file gets its title and its own
+    licence in its sheet, one gets only a title, one none. The server refuses one at complete
+    (a web page named .jpg) while the others succeed: each row says what happened to it, the
+    counts end with nothing uploading, and only the file without a title asks for its details."""
+    app = make_app(**storage_settings("local"))
+    adjusted = samples.jpeg(tmp_path / "tenun.jpg")
+    untitled = samples.jpeg(tmp_path / "pantai.jpg")
+    fake = samples.html_named_jpg(tmp_path / "innocent.jpg")
+    with app.app_context():
+        email = Factory().user("creator", email=f"kreator-batch-{viewport['width']}@contoh.id").email
+    server = live_server(app)
+    # Uncaught errors and CSP refusals; the refused file's 422 is logged by the browser on purpose.
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_viewport_size(viewport)
+
+    log_in(page, server.url, email)
+    open_uploader(page, server.url)
+    assert page.locator("html").get_attribute("lang") == "id"
+    assert page.locator("#batch-form").is_visible()  # in the page, not behind a pencil
+    fill_batch(page, license="CC-BY-4.0", credit="Foto: Baiq / Lombok Phonegraphy")
+    add_files(page, adjusted, untitled)
+
+    # The batch reached both files; without a title neither is complete yet.
+    for name in (adjusted.name, untitled.name):
+        assert row(page, name).get_attribute("data-details") == "incomplete"
+        assert "Perlu rincian" in row(page, name).inner_text()
+    assert page.inner_text("#upload-start") == "Unggah 2 berkas"
+
+    # One file's sheet: the batch values are its starting point; its own licence overrides.
+    sheet = open_sheet(page, adjusted.name)
+    assert page.input_value("#file-license") == "CC-BY-4.0"
+    assert page.input_value("#file-credit") == "Foto: Baiq / Lombok Phonegraphy"
+    assert page.is_checked("#file-consent")
+    sheet_box = sheet.bounding_box()
+    if viewport is PHONE:  # the whole screen, not a 170 px box
+        assert sheet_box["width"] >= PHONE["width"] - 1 and sheet_box["height"] >= PHONE["height"] - 1
+    assert on_screen(page, page.locator("#file-sheet button[value=save]"))
+    page.fill("#file-title", "Kain tenun Sukarara")
+    page.fill("#file-description", "Penenun di Desa Sukarara.")
+    page.select_option("#file-license", "NTB-PROMO")
+    save_sheet(page)
+    expect(row(page, adjusted.name)).to_have_attribute("data-details", "complete")
+    assert "Rincian lengkap" in row(page, adjusted.name).inner_text()
+    assert "1 berkas akan menunggu sebagai draf" in page.inner_text("#upload-note")
+
+    # A later change of the batch reaches the files, but not what a sheet overrode.
+    page.fill("#batch-credit", "Foto: Baiq Nurul / Lombok Phonegraphy")
+    assert no_horizontal_scroll(page)
+    if viewport is PHONE:  # docs/screenshots/upload.png: the page from its title down to the files
+        area = page.evaluate(
+            """() => {
+                const top = document.querySelector('main h1').getBoundingClientRect().top - 8;
+                const files = document.querySelector('.upload-files').getBoundingClientRect().bottom;
+                const bar = document.getElementById('upload-bar').offsetHeight;  // sticky: after the files
+                return {x: 0, y: top + scrollY, width: innerWidth, height: files - top + bar + 16};
+            }"""
+        )
+        save_screenshot(page, "upload", full_page=True, clip=area)
+
+    add_files(page, fake)
+    open_sheet(page, fake.name)
+    page.fill("#file-title", "Bukan foto")
+    save_sheet(page)
+    assert page.inner_text("#upload-start") == "Unggah 3 berkas"
+    assert on_screen(page, page.locator("#upload-start"))  # the bar stays on screen
+    start_upload(page)
+
+    wait_for_result(page, adjusted.name, "done")
+    wait_for_result(page, untitled.name, "done")
+    refused = wait_for_result(page, fake.name, "refused")
+    assert "HTML" in refused.inner_text()  # the server's reason, not "upload failed"
+    page.wait_for_function("document.getElementById('upload-summary').dataset.uploading === '0'")
+    summary = page.locator("#upload-summary")
+    assert (summary.get_attribute("data-done"), summary.get_attribute("data-failed")) == ("2", "1")
+    assert "2 selesai · 1 gagal · 0 sedang diunggah" in summary.inner_text()
+    assert "Mengunggah" not in summary.inner_text()
+    # "Lengkapi rincian" only where the app said the details are incomplete.
+    assert row(page, untitled.name).locator("a.upload-result-link").inner_text() == "Lengkapi rincian"
+    assert row(page, untitled.name).get_attribute("data-details") == "incomplete"
+    assert not row(page, adjusted.name).locator("a.upload-result-link").is_visible()
+    assert row(page, adjusted.name).get_attribute("data-details") == "complete"
+    assert page.locator(".upload-results button[data-action=retry]:visible").count() == 0
+    assert no_horizontal_scroll(page)
+
+    with app.app_context():
+        assets = {a.original_filename: a for a in db.session.scalars(select(Asset))}
+        first, second = assets[adjusted.name], assets[untitled.name]
+        assert (first.title, first.license, first.consent, first.status) == (
+            "Kain tenun Sukarara",
+            "NTB-PROMO",
+            True,
+            PENDING_REVIEW,
+        )
+        assert first.description == "Penenun di Desa Sukarara."
+        assert first.credit == second.credit == "Foto: Baiq Nurul / Lombok Phonegraphy"
+        assert (second.title, second.license, second.consent, second.status) == ("", "CC-BY-4.0", True, DRAFT)
+        assert assets[fake.name].status == REJECTED_FILE
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_my_uploads_refreshes_a_processing_asset_without_reloading(app, live_server, page, viewport):
+    creator = Factory().user("creator", email=f"kreator-mine-{viewport['width']}@contoh.id")
+    asset = Asset(owner=creator, original_filename="festival.mp4", status=PROCESSING, kind="video", title="Bau Nyale")
+    asset.storage_key = f"assets/{asset.uuid}/original"
+    db.session.add(asset)
+    db.session.commit()
+    server = live_server(app)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_viewport_size(viewport)
+    log_in(page, server.url, creator.email)
+    page.goto(f"{server.url}/my/assets")
+    line = page.locator(f'tr[data-asset-id="{asset.id}"]')
+    assert line.get_attribute("data-status") == PROCESSING and "Sedang diproses" in line.inner_text()
+    page.evaluate("window.notReloaded = true")
+    edit = line.locator("a.button", has_text="Ubah")
+    assert on_screen(page, edit, min_tap=44 if viewport is PHONE else 0)
+    assert no_horizontal_scroll(page)
+
+    # The worker finishes meanwhile (from a fresh transaction: the test's own read one is stale
+    # after the server's writes, and SQLite would refuse to upgrade it).
+    asset_id = asset.id
+    db.session.remove()
+    db.session.execute(update(Asset).where(Asset.id == asset_id).values(status=PENDING_REVIEW))
+    db.session.commit()
+    asset = db.session.get(Asset, asset_id)
+    page.wait_for_selector(f'tr[data-asset-id="{asset.id}"][data-status="{PENDING_REVIEW}"]')
+    assert "peninjauan" in line.inner_text().lower()
+    assert line.get_attribute("data-settling") is None
+    assert page.evaluate("window.notReloaded") is True

@@ -17,6 +17,7 @@ from koin_media.accounts.services import create_token
 from koin_media.assets import jobs, pipeline, renditions, services
 from koin_media.assets.models import Asset, AssetDownload
 from koin_media.extensions import db
+from koin_media.i18n import format_size
 from koin_media.jobs import current_queue
 from koin_media.media import processing
 from koin_media.media.processing import ProcessingFailed, process, web_rendition
@@ -256,7 +257,9 @@ def test_web_size_download_of_a_video_is_the_rendition_and_is_logged(
     client = logged_in(storage_app, ikm)
     page = f"/assets/{asset.id}"
     html = client.get(page).get_data(as_text=True)
-    assert 'value="web"' in html and f"{asset.web_size_bytes / 1000:.1f} kB" in html  # offered, with its size
+    with storage_app.test_request_context(headers={"Accept-Language": "id"}):
+        size = format_size(asset.web_size_bytes)
+    assert 'value="web"' in html and size in html  # offered, with its size
     response = client.post(
         f"{page}/download", data={"variant": "web", "accept_license": "y", "csrf_token": csrf_token(client, page)}
     )

@@ -8,7 +8,7 @@ from ..access import login_required, roles_required
 from ..assets import catalog, services
 from ..assets.catalog import CatalogFilters
 from ..assets.downloads import DownloadRefused, check_downloadable, create_download, download_options
-from ..assets.forms import DownloadForm, ReviewForm
+from ..assets.forms import AssetDetailsForm, DownloadForm, ReviewForm
 from ..assets.links import inline_url, media_urls
 from ..assets.models import Asset
 from ..errors import error_response
@@ -52,7 +52,19 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
         if asset.managed_by(current_user):
             data["rejection_reason"] = asset.rejection_reason
             data["problem"] = asset.problem_message
+            data["pending_edit"] = pending_edit_json(asset)
     return data
+
+
+def pending_edit_json(asset: Asset) -> dict | None:
+    """The edit of a published asset waiting for review (the rest of the answer is the live version)."""
+    if not asset.has_pending_edit:
+        return None
+    return {
+        "fields": {name: asked for name, _live, asked in asset.pending_edit},
+        "submitted_at": iso_utc(asset.edit_submitted_at),
+        "version": asset.pending_edit_version,
+    }
 
 
 @bp.get("/assets")
@@ -86,6 +98,35 @@ def asset(asset_id):
     return jsonify(asset_json(services.get_asset(asset_id, current_user), detail=True))
 
 
+@bp.post("/assets/<int:asset_id>")
+@login_required
+def update_asset(asset_id):
+    """The edit page's rules (services.update_details) for the fields sent; others stay."""
+    asset = services.get_asset(asset_id, current_user, manage=True)
+    data = dict(json_body())
+    if "consent" in data:
+        data["consent"] = json_true(data, "consent")
+    form = form_from_json(AssetDetailsForm, data).load_choices()
+    if not form.validate():
+        return validation_error(form)
+    try:
+        services.update_details(asset, form.submitted_cleaned(data.keys()), current_user)
+    except services.DetailsRequired as refused:
+        return validation_error(refused.errors)
+    return jsonify(asset_json(asset, detail=True))
+
+
+@bp.delete("/assets/<int:asset_id>/pending-edit")
+@login_required
+def withdraw_asset_edit(asset_id):
+    asset = services.get_asset(asset_id, current_user, manage=True)
+    try:
+        services.withdraw_edit(asset, current_user)
+    except services.NoPendingEdit:
+        return error_response(409, _("No change of yours is waiting for review."), error="no_pending_edit")
+    return jsonify(asset_json(asset, detail=True))
+
+
 @bp.post("/assets/<int:asset_id>/download")
 @login_required
 def download(asset_id):
@@ -108,11 +149,14 @@ def _decide(asset_id: int, decision: str):
     form = form_from_json(ReviewForm, {**json_body(), "decision": decision})
     if not form.validate():
         return validation_error(form)
+    seen = form.edit_version.data or None
     try:
         if decision == "approve":
-            services.approve(asset, current_user)
+            services.approve(asset, current_user, edit_version=seen)
         else:
-            services.reject(asset, current_user, form.reason.data.strip())
+            services.reject(asset, current_user, form.reason.data.strip(), edit_version=seen)
+    except services.EditChanged as changed:
+        return error_response(409, changed.message, error="edit_changed")
     except services.NotWaitingForReview:
         return error_response(409, _("This asset is not waiting for review."))
     return jsonify(asset_json(asset, detail=True))

@@ -103,6 +103,7 @@ class Card:
     download_count: int
     approved_at: datetime | None
     thumb_key: str | None
+    duration_seconds: float | None  # a video's or audio's length on its card
     community: Ref | None = None
     regency: Ref | None = None
     venue: Ref | None = None
@@ -161,6 +162,12 @@ class CatalogFilters:
 
     def key(self) -> tuple:
         return tuple(vars(self).values())
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a filter besides the search words is set (the page then shows its filters
+        open; the query string is part of the page cache's key, so that is shareable)."""
+        return any(v for k, v in self.as_args().items() if k != "q")
 
 
 def _unindexed(column, dialect: str):

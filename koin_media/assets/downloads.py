@@ -8,7 +8,8 @@ import re
 from pathlib import PurePosixPath
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..storage import ObjectNotFound, get_storage
@@ -34,6 +35,31 @@ class WebSizeNotReady(DownloadRefused):
 UNPUBLISHED = _l("Only published assets can be downloaded.")
 
 
+def history(user) -> Select:
+    """The downloads of ``user`` (a business), newest first, each with its asset and what the
+    asset's credit line names (its creator and community) joined into the same statement: a
+    page of any length is one query. Ids grow with time, so they order and cut the pages."""
+    return (
+        select(AssetDownload)
+        .where(AssetDownload.user_id == user.id)
+        .options(joinedload(AssetDownload.asset).options(joinedload(Asset.owner), joinedload(Asset.community)))
+        .order_by(AssetDownload.id.desc())
+    )
+
+
+def history_page(user, per_page: int, before: int | None = None) -> tuple[list[AssetDownload], int | None]:
+    """One page of ``history`` older than the download ``before`` (None: the newest), and the
+    cursor of the next page (None on the last). One query: a row more than the page says
+    whether another page follows."""
+    statement = history(user)
+    if before is not None:
+        statement = statement.where(AssetDownload.id < before)
+    rows = list(db.session.scalars(statement.limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return rows, (rows[-1].id if more else None)
+
+
 def check_downloadable(asset: Asset, user) -> None:
     if not asset.downloadable_by(user):
         raise DownloadRefused(UNPUBLISHED)
@@ -46,6 +72,16 @@ def download_options(asset: Asset) -> list[dict]:
     if asset.web_file:
         options.append({"variant": "web", "content_type": asset.web_file[1], "size_bytes": asset.web_size_bytes})
     return options
+
+
+def web_dimensions(asset: Asset) -> tuple[int, int] | None:
+    """Width and height of the "web size" download, as the pipeline noted them when it made
+    that rendition (``pipeline.store_renditions``); None for audio, and for assets processed
+    before they were noted."""
+    size = (asset.media_info or {}).get("web_dimensions")
+    if asset.web_file is None or not isinstance(size, list) or len(size) != 2 or not all(size):
+        return None
+    return int(size[0]), int(size[1])
 
 
 def download_filename(asset: Asset, variant: str) -> str:
@@ -75,7 +111,14 @@ def record_download(asset: Asset, user, variant: str, key: str) -> AssetDownload
     """Log and count a download of the object ``key``, only once the store has shown it can
     serve it: when the store is down (StorageError) nothing is logged or counted."""
     check_downloadable(asset, user)  # never logged nor counted, whichever door it came through
-    download = AssetDownload(asset_id=asset.id, user_id=user.id, business_name=user.business_name, variant=variant)
+    download = AssetDownload(
+        asset_id=asset.id,
+        user_id=user.id,
+        business_name=user.business_name,
+        variant=variant,
+        license=asset.license,
+        credit_line=asset.credit_line,
+    )
     try:
         if get_storage().head(key) is None:
             raise ObjectNotFound(key)

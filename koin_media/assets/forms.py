@@ -4,11 +4,20 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import ReferenceField
-from ..forms import Form
+from ..forms import Form, TextListField
 from ..reference.models import Community, Regency
 from ..validators import strip_text
 from ..venues.models import Venue
@@ -34,7 +43,7 @@ class AssetDetailsForm(Form):
 
     title = StringField(_l("Title"), validators=[Length(max=200)], filters=[strip_text])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)], filters=[strip_text])
-    tags = StringField(
+    tags = TextListField(
         _l("Tags"), description=_l("Separate with commas, e.g. kopi, Sembalun, panen"), filters=[normalise_tags]
     )
     community = ReferenceField(_l("Community"), model=Community, validators=[Optional()])
@@ -89,6 +98,8 @@ class ReviewForm(Form):
         validators=[DataRequired(message=_l("Choose approve or reject."))],
     )
     reason = TextAreaField(_l("Reason for rejection (shown to the creator)"), validators=[Length(max=2000)])
+    # Which pending edit of a published asset the reviewer saw (Asset.pending_edit_version).
+    edit_version = HiddenField(validators=[Optional(), Length(max=64)])
 
     def validate_reason(self, field):
         if self.decision.data == "reject" and not (field.data or "").strip():
@@ -106,6 +117,13 @@ class DownloadForm(Form):
         _l("I will use this media under its licence and show the credit line."),
         validators=[DataRequired(message=_l("Accept the licence to download."))],
     )
+
+    def with_web_dimensions(self, dimensions: tuple[int, int] | None):
+        """Name the web size's dimensions in its option ("Web size, 1280 × 720") when known."""
+        if dimensions:
+            label = _l("Web size, %(width)d × %(height)d", width=dimensions[0], height=dimensions[1])
+            self.variant.choices = [SelectChoice("original", _l("Original")), SelectChoice("web", label)]
+        return self
 
 
 class SimpleUploadForm(AssetDetailsForm):

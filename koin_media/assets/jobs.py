@@ -87,11 +87,11 @@ def _process_into(asset: Asset, workdir: Path, lease: leases.Lease) -> None:
     _wait_at_test_gate(asset, lease)
     result = process(original, asset.kind, asset.mime, workdir / "out", **pipeline.processing_limits())
     lease.confirm()  # taken over meanwhile: do not store renditions over the new attempt's
+    asset.media_info = result.info  # first: storing the renditions adds the web size's dimensions
     pipeline.store_renditions(asset, result.renditions)
     asset.width, asset.height = result.width, result.height
     asset.duration_seconds = result.duration_seconds
     asset.video_codec, asset.audio_codec = result.video_codec, result.audio_codec
-    asset.media_info = result.info
 
 
 def _commit_results(done: Asset, lease: leases.Lease) -> None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, inspect
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, and_, inspect, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import pagecache
@@ -51,7 +54,7 @@ STATUS_LABELS = {
     ARCHIVED: _l("Archived"),
     REJECTED_FILE: _l("File refused"),
     FAILED: _l("Processing failed"),
-    REJECTED: _l("Rejected"),
+    REJECTED: _l("Rejected in review"),  # not "File refused": staff read it, the file was fine
 }
 
 KINDS = ("image", "video", "audio", "document")
@@ -60,6 +63,8 @@ KINDS = ("image", "video", "audio", "document")
 WEB_RENDITION_TYPES = {"video": "video/mp4", "audio": "audio/mp4"}
 # States an asset reaches only after processing succeeded.
 PROCESSED = (DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED, REJECTED)
+# States an asset leaves by itself (the worker moves it on): My uploads keeps asking about them.
+SETTLING = (VERIFYING, PROCESSING)
 KIND_LABELS = {"image": _l("Photo"), "video": _l("Video"), "audio": _l("Audio"), "document": _l("Document")}
 
 LICENSES = {
@@ -72,6 +77,24 @@ LICENSE_URLS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
     "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+}
+# What a card or a list has room for (the full label is on the asset's page).
+LICENSE_SHORT_LABELS = {
+    "CC-BY-4.0": "CC BY 4.0",
+    "CC-BY-SA-4.0": "CC BY-SA 4.0",
+    "CC-BY-NC-4.0": "CC BY-NC 4.0",
+    "NTB-PROMO": _l("NTB promotion"),
+}
+
+
+# What a published asset's owner changes waits for review when it changes what people agree to
+# or credit (the file itself is never changed by an edit); the rest goes live at once.
+REVIEWED_FIELDS = ("title", "license", "credit", "consent")
+REVIEWED_FIELD_LABELS = {
+    "title": _l("Title"),
+    "license": _l("Licence"),
+    "credit": _l("Credit line"),
+    "consent": _l("Consent of the people shown"),
 }
 
 
@@ -105,6 +128,9 @@ class Asset(db.Model):
             "venue_id",
         ),
         Index("ix_assets_catalog_popular", "status", "download_count", "approved_at", "id"),
+        # The review queue's edits (and its count in the staff navigation) without reading
+        # every published asset.
+        Index("ix_assets_edit_submitted", "status", "edit_submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,6 +187,11 @@ class Asset(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An edit of a published asset waiting for review: the new values of REVIEWED_FIELDS that
+    # differ from the live ones, which stay public until staff approve it. On an approved asset
+    # ``rejection_reason`` is why the last edit was refused.
+    pending_changes: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    edit_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     download_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -219,16 +250,70 @@ class Asset(db.Model):
         or staff download an unpublished one (they review it through its previews)."""
         return self.is_public and user is not None and bool(getattr(user, "is_authenticated", False))
 
+    @property
+    def has_pending_edit(self) -> bool:
+        """A published asset whose owner's edit waits for review (the live version stays up)."""
+        return self.status == APPROVED and self.edit_submitted_at is not None
+
+    @property
+    def edit_rejected(self) -> bool:
+        """The owner's last edit of this published asset was refused (``rejection_reason`` says why)."""
+        return self.status == APPROVED and bool(self.rejection_reason) and not self.has_pending_edit
+
+    @property
+    def pending_edit(self) -> list[tuple[str, object, object]]:
+        """(field, live value, proposed value) of the edit waiting for review, in form order."""
+        if not self.has_pending_edit:
+            return []
+        changes = self.pending_changes or {}
+        return [(name, getattr(self, name), changes[name]) for name in REVIEWED_FIELDS if name in changes]
+
+    @property
+    def pending_edit_version(self) -> str | None:
+        """Names exactly the edit a reviewer saw: a newer edit from the owner has another one."""
+        if not self.has_pending_edit:
+            return None
+        text = json.dumps([self.pending_changes, self.edit_submitted_at.isoformat()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def edit_needs_review(self, user) -> bool:
+        """Whether ``user``'s changes to REVIEWED_FIELDS wait for review: its owner's, once it is
+        published. Staff edits are the review itself and apply at once."""
+        return self.status == APPROVED and not (user is not None and user.has_role(STAFF))
+
+    def edit_withdrawable_by(self, user) -> bool:
+        """Only the owner takes back their own edit; staff reject it, with a reason."""
+        return self.has_pending_edit and user is not None and getattr(user, "id", None) == self.owner_id
+
     def reviewable_by(self, user) -> bool:
-        """Staff decide on an asset that waits for review."""
+        """Staff decide on an asset that waits for review, or on a published one's pending edit."""
         signed_in = user is not None and getattr(user, "is_authenticated", False)
-        return bool(signed_in and user.has_role(STAFF) and self.status == PENDING_REVIEW)
+        waiting = self.status == PENDING_REVIEW or self.has_pending_edit
+        return bool(signed_in and user.has_role(STAFF) and waiting)
+
+    @classmethod
+    def awaiting_review(cls):
+        """``reviewable_by``'s states as SQL: what the moderation queue lists and counts."""
+        return or_(cls.status == PENDING_REVIEW, and_(cls.status == APPROVED, cls.edit_submitted_at.is_not(None)))
 
     @property
     def credit_line(self) -> str:
-        who = self.credit.strip() or self.owner.name
-        community = f" / {self.community.name}" if self.community else ""
-        return f"{self.title} — {who}{community}, {self.license} (KOIN Media NTB)"
+        """Title, who made it and their community, licence. The community is left out when the
+        credit already names it as one of its parts ("Baiq / Lombok Phonegraphy"), however
+        it is spelled or spaced, so the line a business pastes never repeats it."""
+        who = " ".join(self.credit.split()) or self.owner.name
+        community = self.community.name if self.community else ""
+        if community and _same_name(community) not in {_same_name(part) for part in CREDIT_PARTS.split(who)}:
+            who = f"{who} / {community}"
+        return f"{self.title} — {who}, {self.license} (KOIN Media NTB)"
+
+
+# Separators people put between the names of a credit: "Baiq / Lombok Phonegraphy", "Baiq, …".
+CREDIT_PARTS = re.compile(r"\s*[/,;|·&]\s*")
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _in_catalog(asset: Asset) -> bool:
@@ -260,7 +345,7 @@ class MultipartUpload(db.Model):
 
 
 class AssetDownload(db.Model):
-    """One download: who, for which business, which variant, when."""
+    """One download: who, for which business, which variant, when, and under which terms."""
 
     __tablename__ = "asset_downloads"
 
@@ -269,6 +354,11 @@ class AssetDownload(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     business_name: Mapped[str | None] = mapped_column(String(160))
     variant: Mapped[str] = mapped_column(String(10))
+    # The licence and credit line the business got the file under, as they were then: an edit
+    # approved later changes the asset's, never the terms of a copy already taken.
+    license: Mapped[str | None] = mapped_column(String(20))
+    credit_line: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship()
+    asset: Mapped[Asset] = relationship()

@@ -6,27 +6,21 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from ..access import roles_required
+from ..access import nav_count, roles_required
 from ..audit import AuditEvent
 from ..extensions import db
 from ..roles import STAFF
-from . import bp, services
+from . import bp, review_queue, services
 from .forms import ReviewForm
 from .links import media_urls, thumbnails
-from .models import PENDING_REVIEW, Asset
 
 
 @bp.get("/moderation")
 @roles_required(STAFF)
+@nav_count(lambda _user: review_queue.waiting_count())
 def moderation_queue():
-    assets = db.session.scalars(
-        select(Asset)
-        .where(Asset.status == PENDING_REVIEW)
-        .options(joinedload(Asset.owner), joinedload(Asset.community))
-        .order_by(Asset.submitted_at, Asset.id)
-    ).all()
+    assets = db.session.scalars(review_queue.waiting_for_review()).all()
     return render_template("assets/moderation_queue.html", assets=assets, thumbs=thumbnails(assets))
 
 
@@ -36,16 +30,29 @@ def review(asset_id):
     asset = services.get_asset(asset_id, current_user, manage=True)
     form = ReviewForm()
     if form.validate_on_submit():
+        is_edit, seen = asset.has_pending_edit, form.edit_version.data or None
         try:
             if form.decision.data == "approve":
-                services.approve(asset, current_user)
-                flash(_("Approved: “%(title)s” is now public.", title=asset.title), "success")
+                services.approve(asset, current_user, edit_version=seen)
+                if is_edit:
+                    flash(_("Approved: the change to “%(title)s” is online now.", title=asset.title), "success")
+                else:
+                    flash(_("Approved: “%(title)s” is now public.", title=asset.title), "success")
             else:
-                services.reject(asset, current_user, form.reason.data.strip())
-                flash(_("Rejected. The creator sees your reason."), "info")
+                services.reject(asset, current_user, form.reason.data.strip(), edit_version=seen)
+                if is_edit:
+                    flash(_("Change rejected. The published version stays; the creator sees your reason."), "info")
+                else:
+                    flash(_("Rejected. The creator sees your reason."), "info")
+        except services.EditChanged as changed:
+            flash(str(changed.message), "info")
+            return redirect(url_for("assets.review", asset_id=asset.id), 303)
         except services.NotWaitingForReview:
             flash(_("This asset was already decided by someone else."), "info")
         return redirect(url_for("assets.moderation_queue"))
+    # Always the edit this page shows (none: empty), also when a refused form is shown again,
+    # so a decision never reaches an edit the reviewer did not see.
+    form.edit_version.data = asset.pending_edit_version or ""
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "assets", AuditEvent.subject_id == asset.id)

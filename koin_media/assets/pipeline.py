@@ -53,15 +53,20 @@ def store_renditions(asset: Asset, renditions) -> None:
     asset's deletion removes its whole prefix), point the asset at them and note the size of
     the one that is its "web size" download."""
     storage = get_storage()
-    sizes = {}
+    sizes, dimensions = {}, {}
     for rendition in renditions:
         key = asset_key(asset, rendition.path.name)
         storage.put(key, rendition.path, rendition.content_type)
         setattr(asset, RENDITION_KEYS[rendition.name], key)
         sizes[key] = rendition.path.stat().st_size
+        dimensions[key] = [rendition.width, rendition.height] if rendition.width and rendition.height else None
     web = asset.web_file
     if web and web[0] in sizes:
         asset.web_size_bytes = sizes[web[0]]
+        # Noted here, where the rendition is made, so the download can say "Web size, 1280 × 720"
+        # without opening the file (a new dict, so the JSON column sees the change).
+        info = {k: v for k, v in (asset.media_info or {}).items() if k != "web_dimensions"}
+        asset.media_info = {**info, "web_dimensions": dimensions[web[0]]} if dimensions[web[0]] else info
 
 
 def record_web_rendition(done: Asset) -> None:
@@ -73,6 +78,10 @@ def record_web_rendition(done: Asset) -> None:
         get_storage().delete(done.web_key)
         return
     asset.web_key, asset.web_size_bytes = done.web_key, done.web_size_bytes
+    info = {k: v for k, v in (asset.media_info or {}).items() if k != "web_dimensions"}
+    if (done.media_info or {}).get("web_dimensions"):
+        info["web_dimensions"] = done.media_info["web_dimensions"]
+    asset.media_info = info
     note_web_rendition_problem(asset, None)  # commits
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import format_size
+
 ACCEPTED = "JPEG, PNG, WebP, MP4, MOV, WebM, MP3, WAV, M4A/AAC, PDF"
 
 MESSAGES = {
@@ -33,14 +35,6 @@ MESSAGES = {
 }
 
 
-def human_size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
-
-
 def describe(code: str | None, **context) -> str:
     """The sentence for a problem code; codes with parameters are built here."""
     if code == "extension_mismatch":
@@ -58,13 +52,13 @@ def describe(code: str | None, **context) -> str:
     if code == "too_large":
         return _(
             "This file is %(size)s; the limit for this kind of file is %(limit)s.",
-            size=human_size(context.get("size", 0)),
-            limit=human_size(context.get("limit", 0)),
+            size=format_size(context.get("size", 0)),
+            limit=format_size(context.get("limit", 0)),
         )
     if code == "beyond_declared":
         return _(
             "More data was sent than the %(size)s this file was announced with. Remove the file and add it again.",
-            size=human_size(context.get("size", 0)),
+            size=format_size(context.get("size", 0)),
         )
     if code == "too_many_unfinished":
         return _(
@@ -74,7 +68,7 @@ def describe(code: str | None, **context) -> str:
     if code == "over_quota":
         return _(
             "Your storage quota of %(quota)s would be exceeded. Delete assets you no longer need, or ask the office.",
-            quota=human_size(context.get("quota", 0)),
+            quota=format_size(context.get("quota", 0)),
         )
     message = MESSAGES.get(code or "")
     return str(message) if message else str(MESSAGES["internal"])

@@ -9,15 +9,32 @@ from ..access import login_required, roles_required
 from ..errors import abort_with
 from ..extensions import db
 from ..pagecache import visitor_cache
-from ..roles import CREATOR
-from ..validators import page_number
+from ..roles import CREATOR, IKM
+from ..validators import page_number, whole_number
 from . import bp, search, services
 from .catalog import CatalogFilters, references
 from .catalog import page as catalog_page
-from .downloads import DownloadRefused, WebSizeNotReady, check_downloadable, create_download
+from .downloads import (
+    DownloadRefused,
+    WebSizeNotReady,
+    check_downloadable,
+    create_download,
+    history_page,
+    web_dimensions,
+)
 from .forms import AssetDetailsForm, DownloadForm
 from .links import media_urls, thumbnails
-from .models import KIND_LABELS, LICENSE_URLS, LICENSES, STATUS_LABELS, Asset, AssetDownload
+from .models import (
+    KIND_LABELS,
+    LICENSE_SHORT_LABELS,
+    LICENSE_URLS,
+    LICENSES,
+    REVIEWED_FIELD_LABELS,
+    SETTLING,
+    STATUS_LABELS,
+    Asset,
+    AssetDownload,
+)
 
 PER_PAGE = 24
 
@@ -30,7 +47,24 @@ def highlight(text: str, query: str, max_chars: int | None = None):
 
 @bp.app_context_processor
 def asset_labels():
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "license_labels": LICENSES}
+    return {
+        "kind_labels": KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+        "license_labels": LICENSES,
+        "license_short_labels": LICENSE_SHORT_LABELS,
+        "license_urls": LICENSE_URLS,
+        "reviewed_field_labels": REVIEWED_FIELD_LABELS,
+    }
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """A clip's length as a player shows it: 0:07, 12:34, 1:02:03."""
+    if seconds is None or seconds < 0:
+        return ""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @bp.get("/assets")
@@ -61,7 +95,9 @@ def show(asset_id):
         license_url=LICENSE_URLS.get(asset.license or ""),
         # Only for someone who may download: building the form makes a CSRF token, which
         # would give an anonymous visitor a cookie and a page that cannot be shared.
-        download_form=DownloadForm() if asset.downloadable_by(current_user) else None,
+        download_form=DownloadForm().with_web_dimensions(web_dimensions(asset))
+        if asset.downloadable_by(current_user)
+        else None,
     )
 
 
@@ -74,19 +110,60 @@ def edit(asset_id):
         for name in ("community", "regency", "venue"):
             related = getattr(asset, name)
             form[name].data = related.slug if related else ""
+        # The owner goes on from what they asked. Staff (whose edits apply at once) see the live
+        # values: filled with the proposal, their save would publish it unreviewed.
+        if asset.edit_needs_review(current_user):
+            for name, _live, asked in asset.pending_edit:
+                form[name].data = asked
     if form.validate_on_submit():
-        was = asset.status
-        services.update_details(asset, form.cleaned(), current_user)
-        if asset.status == "pending_review" and was != "pending_review":
-            flash(_("Saved and sent for review."), "success")
-        elif not asset.details_complete:
-            flash(_("Saved. Add a title, a licence and the consent confirmation to send it for review."), "info")
+        try:
+            outcome = services.update_details(asset, form.cleaned(), current_user)
+        except services.DetailsRequired as refused:
+            for name, messages in refused.errors.items():
+                form[name].errors = [*form[name].errors, *messages]
         else:
-            flash(_("Saved."), "success")
-        return redirect(url_for("assets.edit", asset_id=asset.id))
+            flash(*_edit_message(asset, outcome))
+            return redirect(url_for("assets.edit", asset_id=asset.id))
     return render_template("assets/edit.html", asset=asset, form=form, urls=media_urls(asset)), (
         422 if form.errors else 200
     )
+
+
+def _edit_message(asset: Asset, outcome: str) -> tuple[str, str]:
+    """The flash after an edit: what went live, what waits for review, what is missing."""
+    if outcome == services.SENT_FOR_REVIEW:
+        return _("Saved and sent for review."), "success"
+    if outcome == services.DETAILS_NEEDED:
+        return _("Saved. Add a title, a licence and the consent confirmation to send it for review."), "info"
+    if outcome in (services.EDIT_PENDING, services.EDIT_PENDING_AND_LIVE):
+        fields = ", ".join(str(REVIEWED_FIELD_LABELS[name]) for name, _live, _new in asset.pending_edit)
+        if outcome == services.EDIT_PENDING:
+            return _(
+                "Saved. The published version stays online unchanged until the office approves your change "
+                "of: %(fields)s.",
+                fields=fields,
+            ), "success"
+        return _(
+            "Saved. The published version stays online unchanged until the office approves your change "
+            "of: %(fields)s. Anything else you changed is online now.",
+            fields=fields,
+        ), "success"
+    if asset.is_public:
+        return _("Saved. The changes are online now."), "success"
+    return _("Saved."), "success"
+
+
+@bp.post("/assets/<int:asset_id>/edit/withdraw")
+@login_required
+def withdraw_edit(asset_id):
+    asset = services.get_asset(asset_id, current_user, manage=True)
+    try:
+        services.withdraw_edit(asset, current_user)
+    except services.NoPendingEdit:
+        flash(_("No change of yours is waiting for review."), "info")
+    else:
+        flash(_("Change withdrawn. The published version is unchanged."), "info")
+    return redirect(url_for("assets.edit", asset_id=asset.id), 303)
 
 
 @bp.post("/assets/<int:asset_id>/delete")
@@ -105,7 +182,7 @@ def mine():
     assets = db.session.scalars(
         select(Asset).where(Asset.owner_id == current_user.id).order_by(Asset.created_at.desc())
     ).all()
-    return render_template("assets/mine.html", assets=assets, thumbs=thumbnails(assets))
+    return render_template("assets/mine.html", assets=assets, thumbs=thumbnails(assets), settling=SETTLING)
 
 
 @bp.get("/assets/<int:asset_id>/downloads")
@@ -119,6 +196,25 @@ def downloads(asset_id):
         .order_by(func.max(AssetDownload.created_at).desc())
     ).all()
     return render_template("assets/downloads.html", asset=asset, rows=rows)
+
+
+MY_DOWNLOADS_PER_PAGE = 20
+
+
+@bp.get("/my/downloads")
+@roles_required(IKM)
+def my_downloads():
+    """A business's downloads, newest first, to find a licence and credit line again or download
+    once more; pages follow ``?before=`` (the last download shown), one query each."""
+    before = whole_number(request.args.get("before"))  # anything unusable: the first page
+    downloads, next_before = history_page(current_user, MY_DOWNLOADS_PER_PAGE, before=before)
+    return render_template(
+        "assets/my_downloads.html",
+        downloads=downloads,
+        next_before=next_before,
+        first=before is None,
+        thumbs=thumbnails(d.asset for d in downloads if d.asset.downloadable_by(current_user)),
+    )
 
 
 @bp.post("/assets/<int:asset_id>/download")

@@ -8,6 +8,7 @@ import logging
 import uuid
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
@@ -24,6 +25,7 @@ from .models import (
     PROCESSING,
     REJECTED,
     REJECTED_FILE,
+    REVIEWED_FIELDS,
     UPLOADING,
     VERIFYING,
     Asset,
@@ -31,6 +33,7 @@ from .models import (
 )
 from .pipeline import RETRYABLE_FAILURES, asset_key
 from .renditions import make_web_rendition
+from .signals import asset_reviewed
 from .verify import inspect_object
 
 log = logging.getLogger(__name__)
@@ -116,13 +119,15 @@ def apply_details(asset: Asset, details: dict) -> None:
         search.index(asset)
 
 
-def complete_upload(upload: MultipartUpload, parts: list[tuple[int, str]]) -> Asset:
-    """Assemble the parts, then verify the stored object. A refused file is deleted at once."""
+def complete_upload(upload: MultipartUpload, parts: list[tuple[int, str]], details: dict | None = None) -> Asset:
+    """Assemble the parts, then verify the stored object. A refused file is deleted at once.
+    ``details`` (validated, as at start) replace those given when the upload started."""
     asset = upload.asset
     storage = get_storage()
     stored = storage.complete_multipart(upload.key, upload.upload_id, parts)
     upload.finished_at = utcnow()
     asset.status = VERIFYING
+    apply_details(asset, details or {})
     db.session.commit()
     return verify_and_queue(asset, stored)
 
@@ -158,17 +163,116 @@ def abort_upload(upload: MultipartUpload) -> None:
     db.session.commit()
 
 
-def update_details(asset: Asset, details: dict, editor) -> None:
-    """The creator's edit: a published or rejected asset goes back to review when changed."""
+# What an edit did, for the page's message: saved (and live, if published), sent for review,
+# still missing what review needs, or (a published asset) an edit waiting for review.
+SAVED, SENT_FOR_REVIEW, DETAILS_NEEDED = "saved", "sent_for_review", "details_needed"
+# A change waiting for review; with ``_AND_LIVE``, other changes of the same save are online.
+EDIT_PENDING, EDIT_PENDING_AND_LIVE = "edit_pending", "edit_pending_and_live"
+
+
+class DetailsRequired(Exception):
+    """An edit would leave a published asset without what review needs: ``errors`` per field."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class NoPendingEdit(Exception):
+    """No edit of the caller's waits for review (decided or withdrawn meanwhile, or not theirs)."""
+
+
+def _lock(asset: Asset) -> None:
+    """Read the asset again under a row lock, so that an edit, its withdrawal and its review
+    never interleave (PostgreSQL; on SQLite a POST already holds the write lock)."""
+    db.session.refresh(asset, with_for_update=True)
+
+
+def update_details(asset: Asset, details: dict, editor) -> str:
+    """An edit by the owner or staff; returns what happened (SAVED, SENT_FOR_REVIEW, ...).
+
+    A published asset stays published: see ``_edit_published``. A rejected one goes back to
+    review when its owner changes it, a draft once its details are complete."""
+    _lock(asset)
+    if asset.status == APPROVED:
+        return _edit_published(asset, details, editor)
     apply_details(asset, details)
+    outcome = SAVED
     if asset.status == DRAFT and asset.details_complete:
         asset.status = PENDING_REVIEW
         asset.submitted_at = utcnow()
-    elif asset.status in (APPROVED, REJECTED) and editor.id == asset.owner_id:
+        outcome = SENT_FOR_REVIEW
+    elif asset.status == REJECTED and editor.id == asset.owner_id:
         asset.status = PENDING_REVIEW if asset.details_complete else DRAFT
         asset.submitted_at = utcnow()
         asset.rejection_reason = None
+        outcome = SENT_FOR_REVIEW if asset.status == PENDING_REVIEW else DETAILS_NEEDED
+    elif asset.status == DRAFT:
+        outcome = DETAILS_NEEDED
     search.index(asset)
+    db.session.commit()
+    return outcome
+
+
+def _edit_published(asset: Asset, details: dict, editor) -> str:
+    """The live version stays public. The owner's changes to REVIEWED_FIELDS become the pending
+    edit (replacing the one waiting: fields not sent keep what it asked), the rest is live at
+    once; staff edits apply at once (``Asset.edit_needs_review``)."""
+    if not asset.edit_needs_review(editor):
+        _require_complete({name: details.get(name, getattr(asset, name)) for name in REVIEWED_FIELDS})
+        apply_details(asset, details)
+        if asset.has_pending_edit:  # what staff set as the owner asked no longer waits
+            _set_pending_edit(asset, {k: v for k, v in asset.pending_changes.items() if v != getattr(asset, k)})
+        db.session.commit()
+        return SAVED
+    asked = {name: getattr(asset, name) for name in REVIEWED_FIELDS}
+    if asset.has_pending_edit:
+        asked.update(asset.pending_changes)
+    asked.update({name: details[name] for name in REVIEWED_FIELDS if name in details})
+    _require_complete(asked)
+    live = {name: value for name, value in details.items() if name not in REVIEWED_FIELDS}
+    went_live = any(
+        getattr(asset, name) != value for name, value in live.items() if not (name == "community" and value is None)
+    )
+    apply_details(asset, live)
+    pending = {name: value for name, value in asked.items() if value != getattr(asset, name)}
+    _set_pending_edit(asset, pending)
+    db.session.commit()
+    if not pending:
+        return SAVED
+    return EDIT_PENDING_AND_LIVE if went_live else EDIT_PENDING
+
+
+def _set_pending_edit(asset: Asset, pending: dict) -> None:
+    """Keep ``pending`` as the edit waiting for review (none if empty). An unchanged edit keeps
+    its place in the queue; a new one replaces the old, and the reason a former one was refused."""
+    if pending == (asset.pending_changes if asset.has_pending_edit else {}):
+        return
+    asset.pending_changes = pending or None
+    asset.edit_submitted_at = utcnow() if pending else None
+    if pending:
+        asset.rejection_reason = None
+
+
+def _require_complete(values: dict) -> None:
+    """A published asset keeps a title, a licence and the consent (``Asset.details_complete``)."""
+    errors = {}
+    if not (values.get("title") or "").strip():
+        errors["title"] = [_l("A published asset needs a title.")]
+    if not values.get("license"):
+        errors["license"] = [_l("A published asset needs a licence.")]
+    if not values.get("consent"):
+        errors["consent"] = [_l("A published asset needs this confirmation. To take it down, delete it.")]
+    if errors:
+        raise DetailsRequired(errors)
+
+
+def withdraw_edit(asset: Asset, user) -> None:
+    """The owner takes back their edit waiting for review; the live version was never touched."""
+    _lock(asset)
+    if not asset.edit_withdrawable_by(user):
+        raise NoPendingEdit(asset.id)
+    asset.pending_changes, asset.edit_submitted_at = None, None
     db.session.commit()
 
 
@@ -177,29 +281,68 @@ class NotWaitingForReview(Exception):
     page says someone else decided it, the API answers 409."""
 
 
-def _require_reviewable(asset: Asset, staff) -> None:
+class EditChanged(NotWaitingForReview):
+    """The decision is not about the edit waiting: the owner replaced or withdrew the one the
+    reviewer saw, or made one after the reviewer's page was opened. ``message`` says which."""
+
+    def __init__(self, status: str, *, unseen: bool = False):
+        super().__init__(status)
+        self.message = (
+            _l("A change to this published asset is waiting that you have not seen yet. Look at it before you decide.")
+            if unseen
+            else _l("The creator replaced or withdrew this change meanwhile. Check it again.")
+        )
+
+
+def _require_reviewable(asset: Asset, staff, edit_version: str | None) -> dict | None:
+    """Lock and check the asset; the pending edit being decided as {field: [live, new]}."""
+    _lock(asset)
     if not asset.reviewable_by(staff):
         raise NotWaitingForReview(asset.status)
+    if not asset.has_pending_edit:
+        return None
+    # Only the edit the reviewer saw is decided: a decision that names none (its page was opened
+    # before the owner made this edit) is refused like one naming an older edit.
+    if edit_version != asset.pending_edit_version:
+        raise EditChanged(asset.status, unseen=not edit_version)
+    return {name: [old, new] for name, old, new in asset.pending_edit}
 
 
-def approve(asset: Asset, staff) -> None:
-    _require_reviewable(asset, staff)
+def _close_edit(asset: Asset) -> None:
+    asset.pending_changes, asset.edit_submitted_at = None, None
+
+
+def approve(asset: Asset, staff, *, edit_version: str | None = None) -> None:
+    """Publish an asset waiting for review, or apply a published asset's pending edit
+    (``edit_version``: the one the reviewer saw; required when an edit waits)."""
+    edit = _require_reviewable(asset, staff, edit_version)
+    if edit is not None:
+        for name, (_live, new) in edit.items():
+            setattr(asset, name, new)
+        _close_edit(asset)
     asset.status = APPROVED
     asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
     asset.approved_at = asset.approved_at or asset.reviewed_at
     asset.rejection_reason = None
-    audit.record(staff, "asset.approve", asset)
+    audit.record(staff, "asset.approve", asset, **({"edit": edit} if edit else {}))
     search.index(asset)
+    asset_reviewed.send(asset, action="approved", actor=staff, reason=None, edit=edit is not None)
     db.session.commit()
 
 
-def reject(asset: Asset, staff, reason: str) -> None:
-    _require_reviewable(asset, staff)
-    asset.status = REJECTED
+def reject(asset: Asset, staff, reason: str, *, edit_version: str | None = None) -> None:
+    """Refuse an asset waiting for review, or discard a published asset's pending edit: the
+    live version stays public and its owner sees ``reason``."""
+    edit = _require_reviewable(asset, staff, edit_version)
+    if edit is not None:
+        _close_edit(asset)
+    else:
+        asset.status = REJECTED
     asset.rejection_reason = reason
     asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
-    audit.record(staff, "asset.reject", asset, reason=reason)
+    audit.record(staff, "asset.reject", asset, reason=reason, **({"edit": edit} if edit else {}))
     search.index(asset)
+    asset_reviewed.send(asset, action="rejected", actor=staff, reason=reason, edit=edit is not None)
     db.session.commit()
 
 

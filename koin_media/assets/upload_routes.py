@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..access import roles_required
 from ..accounts.email_links import email_verified_required
@@ -22,12 +23,14 @@ from ..roles import CREATOR
 from ..storage import InvalidPart, UploadNotFound, get_storage
 from . import bp, services
 from .forms import AssetDetailsForm, SimpleUploadForm
-from .models import REJECTED_FILE
+from .links import thumbnails
+from .models import REJECTED_FILE, SETTLING, STATUS_LABELS, Asset
 from .problems import describe
 from .quota import UploadRefused, part_allowance
 from .verify import kind_limit, precheck
 
 MAX_PART_NUMBER = 10_000
+MAX_STATUS_IDS = 50
 
 
 def refused(code: str, context: dict | None = None, status: int = 422, **extra):
@@ -149,11 +152,14 @@ def _parts(body: dict) -> list[tuple[int, str]] | None:
 @roles_required(CREATOR)
 def complete_multipart(upload_id):
     upload = services.get_upload(upload_id, request.args.get("key", ""), current_user)
-    parts = _parts(json_body())
+    body = json_body()
+    parts = _parts(body)
     if parts is None:
         return error_response(400, _("Send the parts as a list of {PartNumber, ETag}."))
     try:
-        asset = services.complete_upload(upload, parts)
+        # The details as they stand when the last byte is in: a creator fills them in while a
+        # large file uploads, and a resumed upload was created with an earlier page's details.
+        asset = services.complete_upload(upload, parts, details_from(_metadata(body)))
     except (InvalidPart, UploadNotFound):
         db.session.rollback()
         return refused("incomplete")
@@ -168,6 +174,9 @@ def complete_multipart(upload_id):
         asset_id=asset.id,
         asset_url=asset_url,
         status=asset.status,
+        # What the uploader tells the creator: "Lengkapi rincian" only when review still lacks
+        # something (the same rule that sends it to review or leaves it a draft).
+        details_complete=asset.details_complete,
     )
 
 
@@ -179,13 +188,24 @@ def abort_multipart(upload_id):
     return "", 204
 
 
+def _upload_page(form: SimpleUploadForm, status: int = 200):
+    """The uploader page: the batch details (set once for every file), the per-file sheet, both
+    forms built from AssetDetailsForm so their fields, choices and labels are the edit page's;
+    and the plain form, ``form``."""
+    batch = AssetDetailsForm(prefix="batch", formdata=None).load_choices()
+    one = AssetDetailsForm(prefix="file", formdata=None).load_choices()
+    if current_user.community:
+        batch.community.data = current_user.community.slug
+    return render_template("assets/upload.html", form=form, batch=batch, one=one, storage=get_storage()), status
+
+
 @bp.get("/upload")
 @roles_required(CREATOR)
 def upload_page():
     form = SimpleUploadForm().load_choices()
     if current_user.community:
         form.community.data = current_user.community.slug
-    return render_template("assets/upload.html", form=form, storage=get_storage())
+    return _upload_page(form)
 
 
 @bp.post("/upload")
@@ -196,16 +216,48 @@ def upload_simple():
     copied to storage in chunks, so memory stays flat."""
     form = SimpleUploadForm().load_choices()
     if not form.validate_on_submit():
-        return render_template("assets/upload.html", form=form, storage=get_storage()), 422
+        return _upload_page(form, 422)
     file = form.file.data
     filename = file.filename or "upload"
     verdict = precheck(filename)
     if not verdict.ok:
         form.file.errors.append(describe(verdict.code, **verdict.context))
-        return render_template("assets/upload.html", form=form, storage=get_storage()), 422
+        return _upload_page(form, 422)
     asset = services.store_simple_upload(current_user, filename, file.mimetype, file.stream, form.cleaned())
     if asset.status == REJECTED_FILE:
         form.file.errors.append(asset.problem_message)
-        return render_template("assets/upload.html", form=form, storage=get_storage()), 422
+        return _upload_page(form, 422)
     flash(_("Upload received. We are processing it now."), "success")
     return redirect(url_for("assets.edit", asset_id=asset.id))
+
+
+@bp.get("/my/assets/status")
+@roles_required(CREATOR)
+def upload_status():
+    """Where the creator's assets stand now (``?ids=1,2,3``), for My uploads to refresh the rows
+    still being checked or processed without reloading the page. An id the caller does not
+    manage (``Asset.managed_by``) or that does not exist makes it a 404, like its page."""
+    raw = request.args.get("ids", "")
+    # Ids as the database holds them: ASCII digits, short enough for a 64-bit column.
+    ids = {int(part) for part in raw.split(",") if part.isascii() and part.isdigit() and len(part) <= 12}
+    if not ids or len(ids) > MAX_STATUS_IDS:
+        message = _("Name between 1 and %(max)d of your assets, e.g. ids=1,2,3.", max=MAX_STATUS_IDS)
+        return error_response(400, message)
+    assets = db.session.scalars(select(Asset).where(Asset.id.in_(ids))).all()
+    if len(assets) != len(ids) or not all(asset.managed_by(current_user) for asset in assets):
+        return error_response(404)
+    thumbs = thumbnails(assets)
+    return jsonify(
+        assets=[
+            {
+                "id": asset.id,
+                "status": asset.status,
+                "status_label": str(STATUS_LABELS[asset.status]),
+                "settling": asset.status in SETTLING,
+                "details_complete": asset.details_complete,
+                "problem": asset.problem_message,
+                "thumb": thumbs.get(asset.id),
+            }
+            for asset in sorted(assets, key=lambda a: a.id)
+        ]
+    )

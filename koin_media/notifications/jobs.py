@@ -22,7 +22,7 @@ from ..booking.models import CONFIRMED, Booking, Slot
 from ..database import utcnow
 from ..extensions import db
 from ..jobs import job, periodic_job, runs_inline
-from . import outbox
+from . import digest, outbox
 from .booking_mail import queue_reminder
 from .models import REMINDER, OutboxMessage
 
@@ -50,6 +50,14 @@ def deliver_pending_mail() -> dict:
 @periodic_job(crontab(minute="7"))
 def remind_upcoming_visits() -> int:
     return queue_reminders()
+
+
+# Every morning at 08:20 WITA (Huey's crontab is UTC): last week's download digest to each
+# creator who has not had it, so Monday's run sends it and a later one catches up after a
+# worker was down; the week's record keeps it to one mail per creator.
+@periodic_job(crontab(hour="0", minute="20"))
+def send_weekly_digests() -> int:
+    return digest.send_digests().sent
 
 
 def deliver_pending(now: datetime | None = None) -> dict:

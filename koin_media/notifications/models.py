@@ -1,10 +1,11 @@
-"""The outbox: one row per message and recipient, written with the change it reports."""
+"""The outbox: one row per message and recipient, written with the change it reports; the
+notices people read on the site; the weekly download digests already sent."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
@@ -30,6 +31,13 @@ KINDS += (COORDINATOR_WAITING, COORDINATOR_APPROVED, COORDINATOR_REJECTED)
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of mail, not a password)
 EMAIL_VERIFICATION = "email_verification"
 ACCOUNT_KINDS = (PASSWORD_RESET, EMAIL_VERIFICATION)
+# Creators: a moderation decision on their asset (also an on-site ``Notice``), and the weekly
+# digest of who downloaded their assets.
+ASSET_APPROVED = "asset_approved"
+ASSET_REJECTED = "asset_rejected"
+ASSET_DIGEST = "asset_digest"
+ASSET_KINDS = (ASSET_APPROVED, ASSET_REJECTED, ASSET_DIGEST)
+NOTICE_KINDS = (ASSET_APPROVED, ASSET_REJECTED)
 
 
 class OutboxMessage(db.Model):
@@ -74,3 +82,44 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} to {self.to_address}>"
+
+
+class Notice(db.Model):
+    """A message on the site for one person (``/my/notices``), unread until they see it.
+
+    It keeps its kind and parameters (the asset's title, a reason), not a finished text, so it
+    reads in whichever language its reader has chosen when they open it; the asset it is about
+    may be deleted later (``asset_id`` becomes null, the title stays)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        # A person's notices newest first, and their unread count (the navigation's badge).
+        Index("ix_notices_user_created", "user_id", "created_at", "id"),
+        Index("ix_notices_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<Notice {self.id} {self.kind} for user {self.user_id}>"
+
+
+class DownloadDigest(db.Model):
+    """A weekly download digest sent to a creator: one row per creator and week (the WITA
+    Monday it starts on), written with the mail, so no week is mailed twice, even when two
+    workers run the job at once (the second one's row breaks the unique constraint)."""
+
+    __tablename__ = "download_digests"
+    __table_args__ = (UniqueConstraint("user_id", "week_start", name="uq_download_digests_user_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(Date)
+    downloads: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,14 +12,25 @@
  * the missing ones, then completes. A brand-new upload takes the same path with an empty part
  * list. Golden Retriever is not needed.
  *
+ * The page around it (templates/assets/upload.html) is ours, not Uppy's: the Dashboard only picks
+ * files (no file list, no status bar). The creator sets licence, community, regency, venue,
+ * credit and consent once for the batch, each file gets its title, description and tags (and
+ * any override) in a full-width sheet, and each row says whether its details are complete. The
+ * status is counted per file from what the app answered, so one refused file is that file's
+ * reason, not a failed batch. The details go with the upload when it is created and again when
+ * it completes (the creator types while a large file uploads); the app's answer to complete
+ * (`details_complete`) decides whether the row asks to complete the details.
+ *
  * Loaded as a plain script after static/vendor/uppy/uppy.min.js (global `Uppy`); no inline
  * script or style is used, so the page's CSP (script-src 'self'; style-src 'self') holds.
  */
 ;(() => {
   'use strict'
 
+  const app = document.getElementById('upload-app')
   const root = document.getElementById('uploader')
-  if (!root || !window.Uppy || !window.Uppy.Uppy) return
+  if (!app || !root || !window.Uppy || !window.Uppy.Uppy) return
+  app.hidden = false
 
   const { Uppy, Dashboard, AwsS3, locales } = window.Uppy
   const data = root.dataset
@@ -50,16 +61,13 @@
 
   const labels = parse(data.labels, {})
   const maxBytes = parse(data.maxBytes, {})
-  const options = {
-    community: parse(data.communities, []),
-    regency: parse(data.regencies, []),
-    venue: parse(data.venues, []),
-    license: parse(data.licenses, []),
-  }
   const endpoint = (data.endpoint || '/uploads/s3/multipart').replace(/\/+$/, '')
   const csrfMeta = document.querySelector('meta[name="csrf-token"]')
   const csrfToken = csrfMeta ? csrfMeta.content : ''
   const label = (name, fallback) => labels[name] || fallback || name
+  // A label with its placeholders ({n}, {done}, ...) filled in.
+  const fill = (name, values) => label(name).replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all))
+  const counted = (name, n) => fill(n === 1 ? `${name}_one` : `${name}_other`, { n })
 
   // --- talking to the app ---------------------------------------------------------------
 
@@ -153,28 +161,54 @@
     return Math.min(chunk, size - (partNumber - 1) * chunk)
   }
 
-  // --- Uppy -------------------------------------------------------------------------------
+  // --- the details: once for the batch, then per file ----------------------------------------
+
+  // Set once in the batch form; a file keeps the batch's value unless its sheet changed it.
+  const BATCH_FIELDS = ['license', 'community', 'regency', 'venue', 'credit', 'consent']
+  const batchBox = document.getElementById('batch-form')
+  const sheet = document.getElementById('file-sheet')
+  const sheetForm = sheet.querySelector('form')
+
+  function fieldOf(container, prefix, name) {
+    return container.querySelector(`[name="${prefix}-${name}"]`)
+  }
+
+  function readField(container, prefix, name) {
+    const el = fieldOf(container, prefix, name)
+    if (!el) return ''
+    if (el.type === 'checkbox') return el.checked ? 'true' : ''
+    return el.value
+  }
+
+  function writeField(container, prefix, name, value) {
+    const el = fieldOf(container, prefix, name)
+    if (!el) return
+    if (el.type === 'checkbox') el.checked = value === 'true'
+    else el.value = value == null ? '' : String(value)
+  }
+
+  function batchValues() {
+    const values = {}
+    for (const name of BATCH_FIELDS) values[name] = readField(batchBox, 'batch', name)
+    return values
+  }
+
+  // The page's guess, for the badge before the upload: the same rule as Asset.details_complete.
+  // After the upload the app's answer replaces it.
+  function detailsComplete(meta) {
+    return Boolean(String(meta.title || '').trim() && meta.license && meta.consent === 'true')
+  }
+
+  // --- Uppy: a file picker ---------------------------------------------------------------------
 
   const limits = Object.values(maxBytes).filter((n) => typeof n === 'number' && n > 0)
   const locale = data.locale === 'id' && locales && locales.id_ID ? locales.id_ID : undefined
-  const defaultMeta = {
-    title: '',
-    description: '',
-    tags: '',
-    community: data.defaultCommunity || '',
-    regency: '',
-    venue: '',
-    license: '',
-    credit: '',
-    consent: '',
-  }
 
   const uppy = new Uppy({
     id: 'koin-uploader',
     autoProceed: false,
     allowMultipleUploadBatches: true,
     locale,
-    meta: defaultMeta,
     restrictions: {
       maxFileSize: limits.length ? Math.max(...limits) : null,
       allowedFileTypes: Object.keys(KIND_BY_EXTENSION).map((ext) => `.${ext}`),
@@ -203,81 +237,38 @@
       value /= 1024
       unit += 1
     }
-    return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`
+    // As the app writes sizes (i18n.format_size): the page's decimal mark, one decimal under 100.
+    const digits = unit === 0 || value >= 100 ? 0 : 1
+    const text = value.toLocaleString(document.documentElement.lang || undefined, {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+      useGrouping: false,
+    })
+    return `${text} ${units[unit]}`
   }
 
-  function selectField(id, choices) {
-    return {
-      id,
-      name: label(id),
-      render({ value, onChange, form }, h) {
-        return h(
-          'select',
-          {
-            id: `uppy-Dashboard-FileCard-input-${id}`,
-            class: 'uppy-u-reset uppy-c-textInput uppy-Dashboard-FileCard-input koin-select',
-            form,
-            value: value || '',
-            onChange: (ev) => onChange(ev.target.value),
-          },
-          choices.map(([optionValue, optionLabel]) =>
-            h('option', { value: optionValue, selected: optionValue === (value || '') }, optionLabel),
-          ),
-        )
-      },
-    }
-  }
-
-  const metaFields = [
-    { id: 'title', name: label('title'), placeholder: '' },
-    {
-      id: 'description',
-      name: label('description'),
-      render({ value, onChange, form }, h) {
-        return h('textarea', {
-          id: 'uppy-Dashboard-FileCard-input-description',
-          class: 'uppy-u-reset uppy-c-textInput uppy-Dashboard-FileCard-input koin-textarea',
-          form,
-          rows: 3,
-          value: value || '',
-          onInput: (ev) => onChange(ev.target.value),
-        })
-      },
-    },
-    { id: 'tags', name: label('tags'), placeholder: 'lombok, tenun, pantai' },
-    selectField('community', options.community),
-    selectField('regency', options.regency),
-    selectField('venue', options.venue),
-    selectField('license', options.license),
-    { id: 'credit', name: label('credit'), placeholder: '' },
-    {
-      id: 'consent',
-      name: label('consent'),
-      render({ value, onChange, form }, h) {
-        return h('input', {
-          id: 'uppy-Dashboard-FileCard-input-consent',
-          class: 'koin-checkbox',
-          type: 'checkbox',
-          form,
-          checked: value === 'true',
-          onChange: (ev) => onChange(ev.target.checked ? 'true' : ''),
-        })
-      },
-    },
-  ]
-
+  // Uppy's own file list and status bar count a refused file as "uploading" or fail the whole
+  // batch over it: the page lists the files and counts their states itself.
   uppy.use(Dashboard, {
     inline: true,
     target: root,
     width: '100%',
-    height: 480,
-    metaFields,
-    showProgressDetails: true,
+    height: window.matchMedia('(max-width: 40rem)').matches ? 120 : 200,
+    showSelectedFiles: false,
+    disableStatusBar: true,
+    disableThumbnailGenerator: true,
     proudlyDisplayPoweredByUppy: false,
-    hideRetryButton: false,
-    hidePauseResumeButton: false,
     fileManagerSelectionType: 'files',
   })
+
+  // The sheet of one file is open: its upload completes when the creator closes it, so what
+  // they are typing goes with it.
+  let sheetFileId = null
+  let sheetWaiters = []
+
+  async function sheetClosedFor(fileID) {
+    while (sheetFileId === fileID) await new Promise((resolve) => sheetWaiters.push(resolve))
+  }
 
   uppy.use(AwsS3, {
     limit: 4,
@@ -307,11 +298,19 @@
     },
 
     async completeMultipartUpload(file, { uploadId, key, parts, signal }) {
-      const body = { parts: parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) }
+      await sheetClosedFor(file.id)
+      const latest = uppy.getFile(file.id) || file
+      const body = {
+        parts: parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })),
+        metadata: metadataOf(latest),
+      }
       return withRetries(() => api('POST', uploadUrl(uploadId, key, '/complete'), body, signal), signal)
     },
 
     async abortMultipartUpload(file, { uploadId, key, signal }) {
+      // A file the app refused has no upload left to abort (it was finished or never made).
+      const entry = entries.get(file.id)
+      if (entry && entry.state === 'refused') return
       await api('DELETE', uploadUrl(uploadId, key), undefined, signal)
     },
   })
@@ -330,7 +329,8 @@
           })
           if (result.resumed) {
             uppy.info(`${file.name}: ${label('resumed')}`, 'info', 5000)
-            showResult(file, 'resumed', label('resumed'))
+            const entry = entries.get(fileID)
+            if (entry) entry.resumed = true
           }
         } catch (err) {
           // Only this file fails; the others go on. Its message is the app's, in the user's language.
@@ -343,39 +343,64 @@
     )
   })
 
-  // --- results under the Dashboard -----------------------------------------------------------
+  // --- the file list ---------------------------------------------------------------------------
 
-  const results = document.createElement('ul')
-  results.className = 'upload-results'
-  results.setAttribute('aria-live', 'polite')
-  root.insertAdjacentElement('afterend', results)
-  const rows = new Map()
+  // One entry per file: waiting -> preparing -> uploading -> done | refused | failed.
+  // "refused" and "failed" without a retry are final: the app said no (its reason is shown).
+  const entries = new Map()
+  const results = document.getElementById('upload-results')
+  const ACTIVE = new Set(['preparing', 'uploading'])
+  const FINISHED = new Set(['done', 'refused'])
 
-  function showResult(file, state, message, link) {
-    let row = rows.get(file.id)
-    if (!row) {
-      row = document.createElement('li')
-      rows.set(file.id, row)
-      results.appendChild(row)
-    }
-    row.className = `upload-result upload-result-${state}`
+  function element(tag, className, text) {
+    const el = document.createElement(tag)
+    if (className) el.className = className
+    if (text != null) el.textContent = text
+    return el
+  }
+
+  function button(text, action, className = 'button secondary small') {
+    const el = element('button', className, text)
+    el.type = 'button'
+    el.dataset.action = action
+    return el
+  }
+
+  function makeRow(file) {
+    const row = element('li', 'upload-result')
     row.dataset.file = file.name
-    row.dataset.state = state
-    row.replaceChildren()
-    const name = document.createElement('strong')
-    name.className = 'upload-result-name'
-    name.textContent = file.name
-    const text = document.createElement('span')
-    text.className = 'upload-result-message'
-    text.textContent = message
-    row.append(name, ' ', text)
-    if (link) {
-      const a = document.createElement('a')
-      a.className = 'upload-result-link'
-      a.href = link
-      a.textContent = label('edit')
-      row.append(' ', a)
+    row.dataset.fileId = file.id
+    const parts = {
+      row,
+      thumb: null,
+      name: element('strong', 'upload-result-name', file.name),
+      size: element('span', 'upload-result-size', file.size != null ? formatBytes(file.size) : ''),
+      title: element('span', 'upload-result-title'),
+      badge: element('span', 'details-badge'),
+      progress: element('progress', 'upload-result-progress'),
+      message: element('p', 'upload-result-message'),
+      details: button(label('details'), 'details'),
+      remove: button(label('remove'), 'remove', 'button secondary small danger'),
+      retry: button(label('retry'), 'retry'),
+      link: element('a', 'upload-result-link button small', label('edit')),
     }
+    parts.progress.max = 100
+    parts.progress.value = 0
+    if (file.type && file.type.startsWith('image/') && file.data instanceof Blob) {
+      parts.thumb = element('img', 'upload-result-thumb')
+      parts.thumb.alt = ''
+      parts.thumb.src = URL.createObjectURL(file.data)
+    }
+    const main = element('div', 'upload-result-main')
+    const line = element('div', 'upload-result-line')
+    line.append(parts.name, parts.size)
+    main.append(line, parts.title, parts.badge, parts.progress, parts.message)
+    const actions = element('div', 'upload-result-actions')
+    actions.append(parts.details, parts.retry, parts.remove, parts.link)
+    if (parts.thumb) row.append(parts.thumb)
+    row.append(main, actions)
+    results.appendChild(row)
+    return parts
   }
 
   function editUrl(assetId) {
@@ -383,23 +408,323 @@
     return template.replace(/\/0\/edit$/, `/${encodeURIComponent(assetId)}/edit`)
   }
 
-  uppy.on('upload-success', (file, response) => {
-    const body = (response && response.body) || {}
-    const hasAsset = body.asset_id != null
-    showResult(file, 'done', label('done'), hasAsset ? editUrl(body.asset_id) : null)
-    if (hasAsset) rows.get(file.id).dataset.assetId = String(body.asset_id)
-  })
+  function renderRow(entry) {
+    const file = uppy.getFile(entry.id)
+    const meta = (file && file.meta) || entry.meta
+    if (file) entry.meta = meta
+    const { parts, state } = entry
+    parts.row.className = `upload-result upload-result-${state}`
+    parts.row.dataset.state = state
+    const title = String(meta.title || '').trim()
+    parts.title.textContent = title || label('untitled')
+    parts.title.classList.toggle('muted', !title)
 
-  uppy.on('upload-error', (file, error) => {
-    if (!file) return
-    const message = (error && error.message) || ''
-    const refused = error && error.code === 'file_refused'
-    showResult(file, refused ? 'refused' : 'error', refused ? `${label('refused')}: ${message}` : message)
+    // Before the app answered, the page's reading of the details; after, the app's.
+    const complete = entry.serverComplete != null ? entry.serverComplete : detailsComplete(meta)
+    parts.row.dataset.details = complete ? 'complete' : 'incomplete'
+    parts.badge.hidden = state === 'refused'
+    parts.badge.className = `details-badge details-badge-${complete ? 'complete' : 'incomplete'}`
+    parts.badge.textContent = label(complete ? 'details_complete' : 'needs_details')
+
+    parts.progress.hidden = !ACTIVE.has(state)
+    parts.progress.value = entry.percent
+    let message = ''
+    if (state === 'waiting') message = label('waiting')
+    else if (state === 'preparing') message = label('preparing')
+    else if (state === 'uploading') message = fill('uploading', { n: entry.percent })
+    else if (state === 'done') message = label(complete ? 'done' : 'done_draft')
+    else if (state === 'refused') message = `${label(entry.refusedByApp ? 'refused' : 'failed')}: ${entry.error}`
+    else if (state === 'failed') message = `${label('failed')}: ${entry.error}`
+    if (entry.resumed && ACTIVE.has(state)) message += ` (${label('resumed')})`
+    parts.message.textContent = message
+
+    parts.details.hidden = FINISHED.has(state)
+    parts.remove.hidden = !(state === 'waiting' || state === 'failed')
+    parts.retry.hidden = state !== 'failed'
+    parts.link.hidden = !(state === 'done' && !complete && entry.assetId != null)
+    if (entry.assetId != null) {
+      parts.row.dataset.assetId = String(entry.assetId)
+      parts.link.href = editUrl(entry.assetId)
+    }
+  }
+
+  // --- the bar: honest counts, the upload button, an estimate once there is a rate ----------------
+
+  const summary = document.getElementById('upload-summary')
+  const totalBar = document.getElementById('upload-progress')
+  const note = document.getElementById('upload-note')
+  const startButton = document.getElementById('upload-start')
+
+  // Bytes sent over the last seconds (not since the first byte, when a resumed file's stored
+  // parts or one quick part would make the first estimate absurd); no estimate before
+  // ETA_MIN_SECONDS of measurement.
+  const ETA_WINDOW_MS = 10000
+  const ETA_MIN_MS = 3000
+  let samples = []
+
+  function sentBytes() {
+    let sent = 0
+    for (const entry of entries.values()) sent += Math.max(0, entry.bytesUploaded - entry.bytesBaseline)
+    return sent
+  }
+
+  function estimate() {
+    const now = performance.now()
+    samples.push([now, sentBytes()])
+    samples = samples.filter(([t]) => now - t <= ETA_WINDOW_MS)
+    const [t0, b0] = samples[0]
+    const [t1, b1] = samples[samples.length - 1]
+    if (t1 - t0 < ETA_MIN_MS || b1 <= b0) return null
+    let remaining = 0
+    for (const entry of entries.values()) {
+      if (ACTIVE.has(entry.state)) remaining += Math.max(0, entry.bytesTotal - entry.bytesUploaded)
+    }
+    return (remaining / (b1 - b0)) * ((t1 - t0) / 1000)
+  }
+
+  function etaText(seconds) {
+    if (seconds == null) return ''
+    if (seconds < 60) return fill('eta_seconds', { n: Math.max(5, Math.ceil(seconds / 5) * 5) })
+    return fill('eta_minutes', { n: Math.ceil(seconds / 60) })
+  }
+
+  function renderBar() {
+    let waiting = 0
+    let active = 0
+    let done = 0
+    let failed = 0
+    let drafts = 0
+    let bytesTotal = 0
+    let bytesUploaded = 0
+    for (const entry of entries.values()) {
+      if (entry.state === 'waiting') waiting += 1
+      if (ACTIVE.has(entry.state)) active += 1
+      if (entry.state === 'done') done += 1
+      if (entry.state === 'refused' || entry.state === 'failed') failed += 1
+      if (!FINISHED.has(entry.state) && !detailsComplete(entry.meta)) drafts += 1
+      if (ACTIVE.has(entry.state) || entry.state === 'done') {
+        bytesTotal += entry.bytesTotal
+        bytesUploaded += entry.state === 'done' ? entry.bytesTotal : entry.bytesUploaded
+      }
+    }
+    const started = active + done + failed
+    summary.replaceChildren()
+    if (started) {
+      summary.append(fill('summary', { done, failed, uploading: active }))
+      const eta = active ? etaText(estimate()) : ''
+      if (eta) summary.append(element('span', 'upload-eta', ` · ${eta}`))
+      if (!active && done) {
+        const mine = element('a', 'upload-mine', label('mine'))
+        mine.href = data.mineUrl || '#'
+        summary.append(' ', mine)
+      }
+    }
+    summary.dataset.done = String(done)
+    summary.dataset.failed = String(failed)
+    summary.dataset.uploading = String(active)
+    if (!active) samples = []
+    totalBar.hidden = !active
+    totalBar.value = bytesTotal ? Math.floor((bytesUploaded / bytesTotal) * 100) : 0
+
+    note.hidden = drafts === 0
+    note.textContent = drafts ? counted('drafts', drafts) : ''
+    // With nothing waiting the button picks files: the first thing a phone's first screen
+    // offers is the way to add them, not a disabled "upload" (the drop zone is further down).
+    startButton.dataset.action = waiting ? 'upload' : 'choose'
+    startButton.textContent = waiting ? counted('upload', waiting) : label('choose')
+  }
+
+  let frame = null
+  function render() {
+    if (frame != null) return
+    frame = requestAnimationFrame(() => {
+      frame = null
+      for (const entry of entries.values()) renderRow(entry)
+      renderBar()
+    })
+  }
+
+  // --- events ----------------------------------------------------------------------------------
+
+  batchBox.addEventListener('change', applyBatch)
+  batchBox.addEventListener('input', applyBatch)
+
+  // A change of the batch reaches every file not yet finished, except what its sheet overrode.
+  function applyBatch() {
+    const values = batchValues()
+    for (const entry of entries.values()) {
+      if (FINISHED.has(entry.state) || !uppy.getFile(entry.id)) continue
+      const meta = {}
+      for (const name of BATCH_FIELDS) if (!entry.overrides.has(name)) meta[name] = values[name]
+      uppy.setFileMeta(entry.id, meta)
+    }
+    render()
+  }
+
+  uppy.on('file-added', (file) => {
+    uppy.setFileMeta(file.id, { title: '', description: '', tags: '', ...batchValues() })
+    entries.set(file.id, {
+      id: file.id,
+      parts: makeRow(file),
+      meta: uppy.getFile(file.id).meta,
+      overrides: new Set(),
+      state: 'waiting',
+      percent: 0,
+      bytesTotal: file.size || 0,
+      bytesUploaded: 0,
+      bytesBaseline: null,
+      error: '',
+      refusedByApp: false,
+      resumed: false,
+      assetId: null,
+      serverComplete: null,
+    })
+    render()
   })
 
   uppy.on('file-removed', (file) => {
-    const row = rows.get(file.id)
-    if (row) row.remove()
-    rows.delete(file.id)
+    const entry = entries.get(file.id)
+    // A refused file is taken out of Uppy (so "upload" does not send it again); its row stays.
+    if (!entry || entry.state === 'refused') return
+    if (entry.parts.thumb) URL.revokeObjectURL(entry.parts.thumb.src)
+    entry.parts.row.remove()
+    entries.delete(file.id)
+    render()
   })
+
+  uppy.on('preprocess-progress', (file) => {
+    const entry = file && entries.get(file.id)
+    if (entry && !FINISHED.has(entry.state)) entry.state = 'preparing'
+    render()
+  })
+
+  uppy.on('upload-progress', (file, progress) => {
+    const entry = file && entries.get(file.id)
+    if (!entry || FINISHED.has(entry.state) || entry.state === 'failed') return
+    const uploaded = progress.bytesUploaded || 0
+    if (entry.bytesBaseline == null) entry.bytesBaseline = uploaded
+    entry.state = 'uploading'
+    entry.bytesUploaded = uploaded
+    if (progress.bytesTotal) entry.bytesTotal = progress.bytesTotal
+    entry.percent = entry.bytesTotal ? Math.floor((uploaded / entry.bytesTotal) * 100) : 0
+    render()
+  })
+
+  uppy.on('upload-success', (file, response) => {
+    const entry = file && entries.get(file.id)
+    if (!entry) return
+    const body = (response && response.body) || {}
+    entry.state = 'done'
+    entry.percent = 100
+    entry.bytesUploaded = entry.bytesTotal
+    if (body.asset_id != null) entry.assetId = body.asset_id
+    if (typeof body.details_complete === 'boolean') entry.serverComplete = body.details_complete
+    render()
+  })
+
+  uppy.on('upload-error', (file, error) => {
+    const entry = file && entries.get(file.id)
+    if (!entry) return
+    entry.error = (error && error.message) || ''
+    if (retriable(error)) {
+      entry.state = 'failed' // the connection or the server's moment: "Try again" can help
+    } else {
+      // The app said no, for a reason sending it again will not change.
+      entry.state = 'refused'
+      entry.refusedByApp = Boolean(error && error.code === 'file_refused')
+      if (error && error.payload && error.payload.asset_id != null) entry.assetId = error.payload.asset_id
+      setTimeout(() => uppy.removeFile(file.id), 0)
+    }
+    render()
+  })
+
+  uppy.on('upload-retry', (file) => {
+    const entry = file && entries.get(typeof file === 'string' ? file : file.id)
+    if (entry) {
+      entry.state = 'preparing'
+      entry.error = ''
+    }
+    render()
+  })
+
+  results.addEventListener('click', (event) => {
+    const target = event.target.closest('button[data-action]')
+    if (!target) return
+    const row = target.closest('li')
+    const fileID = row && row.dataset.fileId
+    if (!fileID || !entries.has(fileID)) return
+    const action = target.dataset.action
+    if (action === 'details') openSheet(fileID)
+    else if (action === 'remove') uppy.removeFile(fileID)
+    else if (action === 'retry') {
+      const entry = entries.get(fileID)
+      entry.state = 'preparing'
+      entry.error = ''
+      render()
+      uppy.retryUpload(fileID).catch(() => {
+        // The error reaches the row through "upload-error".
+      })
+    }
+  })
+
+  startButton.addEventListener('click', () => {
+    if (startButton.dataset.action === 'choose') {
+      root.querySelector('input.uppy-Dashboard-input[type=file]:not([webkitdirectory])').click()
+      return
+    }
+    uppy.upload().catch(() => {
+      // Each file's error reaches its row through "upload-error".
+    })
+  })
+
+  // --- the sheet of one file -----------------------------------------------------------------
+
+  function openSheet(fileID) {
+    const file = uppy.getFile(fileID)
+    if (!file) return
+    sheetFileId = fileID
+    document.getElementById('file-sheet-name').textContent = file.name
+    for (const name of ['title', 'description', 'tags', ...BATCH_FIELDS]) {
+      writeField(sheetForm, 'file', name, file.meta[name])
+    }
+    sheet.showModal()
+    fieldOf(sheetForm, 'file', 'title').focus()
+  }
+
+  sheetForm.addEventListener('submit', (event) => {
+    const action = event.submitter ? event.submitter.value : 'save'
+    if (action === 'reset') {
+      event.preventDefault() // the sheet stays open, the batch's values back in place
+      const values = batchValues()
+      for (const name of BATCH_FIELDS) writeField(sheetForm, 'file', name, values[name])
+      return
+    }
+    const entry = entries.get(sheetFileId)
+    if (action === 'save' && entry && uppy.getFile(entry.id)) {
+      const batch = batchValues()
+      const meta = {}
+      for (const name of ['title', 'description', 'tags', ...BATCH_FIELDS]) {
+        meta[name] = readField(sheetForm, 'file', name)
+      }
+      for (const name of BATCH_FIELDS) {
+        if (meta[name] === batch[name]) entry.overrides.delete(name)
+        else entry.overrides.add(name)
+      }
+      uppy.setFileMeta(entry.id, meta)
+      render() // now: the dialog's "close" event comes a task later, after it is already hidden
+    }
+  })
+
+  sheet.addEventListener('close', () => {
+    const fileID = sheetFileId
+    sheetFileId = null
+    const waiters = sheetWaiters
+    sheetWaiters = []
+    for (const resolve of waiters) resolve()
+    render()
+    const entry = fileID && entries.get(fileID)
+    if (entry && !entry.parts.details.hidden) entry.parts.details.focus()
+  })
+
+  render()
 })()
