@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -59,7 +59,7 @@ def _carries_login_cookie() -> bool:
     return any(name in request.cookies for name in names)
 
 
-def content_security_policy() -> str:
+def content_security_policy(camera_scanner: bool = False) -> str:
     sources = {
         "default-src": "'self'",
         "img-src": "'self' data: blob:",
@@ -72,21 +72,34 @@ def content_security_policy() -> str:
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
+    if camera_scanner:
+        # The QR scanner's ZXing decoder (static/vendor/barcode-detector) is WebAssembly, which
+        # the browser compiles only with this; no other page runs WebAssembly.
+        sources["script-src"] += " 'wasm-unsafe-eval'"
     extra = current_app.config.get("CSP_EXTRA_SOURCES", {})
     for directive, origin in extra.items():
         sources[directive] = f"{sources[directive]} {origin}"
     return "; ".join(f"{k} {v}" for k, v in sources.items())
 
 
+def enable_camera_scanner() -> None:
+    """The page being answered scans QR codes with the camera (the gate's check-in page): it
+    alone may use the camera and compile the decoder's WebAssembly; every other page may not."""
+    g.camera_scanner = True
+
+
 def set_security_headers(response):
-    policy = current_app.extensions.get("koin_csp")
-    if policy is None:  # the same for every response of an app: built once
-        policy = current_app.extensions["koin_csp"] = content_security_policy()
+    scanner = bool(g.get("camera_scanner"))
+    key = "koin_csp_scanner" if scanner else "koin_csp"
+    policy = current_app.extensions.get(key)
+    if policy is None:  # the same for every such response of an app: built once
+        policy = current_app.extensions[key] = content_security_policy(camera_scanner=scanner)
     response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=()")
+    camera = "(self)" if scanner else "()"
+    response.headers.setdefault("Permissions-Policy", f"geolocation=(), microphone=(), camera={camera}")
     if current_app.config["SESSION_COOKIE_SECURE"] and request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith("/api/") or response.mimetype == "text/html":

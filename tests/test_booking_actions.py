@@ -1,7 +1,8 @@
 """``Booking.allowed_actions`` is the one answer to "what may this user do to this booking now":
 the detail and check-in pages show exactly those buttons, every other action is refused by the
 routes and by the services, and a decision is taken only by someone ``Venue.may_manage``
-lets manage the booking's venue."""
+lets manage the booking's venue. Check-in is an action only while ``Booking.check_in_window``
+is open; before, the gate shows it waiting (disabled, not a ``data-action`` form)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from koin_media.booking.models import (
     MOVE,
     NO_SHOW,
     REJECT,
+    WINDOW_ENDED,
+    WINDOW_OPEN,
+    WINDOW_TOO_EARLY,
     Booking,
 )
 from koin_media.booking.problems import BookingRefused
@@ -32,13 +36,15 @@ from .test_booking_journeys import post_action
 DETAIL_ACTIONS = {CONFIRM, REJECT, MOVE, CANCEL}  # buttons on the detail page
 GATE_ACTIONS = {CHECK_IN, NO_SHOW, COMPLETE}  # buttons on the check-in page
 DATA_ACTION = re.compile(r'<form [^>]*data-action="([a-z_]+)"')
+WAITING_CHECK_IN = 'data-action-later="check_in"'  # the gate's disabled check-in, before the window
 
 # How each booking gets to the state a scenario needs, through the services.
 SCENARIOS = {
     "pending": [],
     "rejected": [REJECT],
-    "confirmed": [CONFIRM],
-    "confirmed_soon": [CONFIRM],  # inside the school's cancel window
+    "confirmed": [CONFIRM],  # days away: check-in is not open yet
+    "confirmed_soon": [CONFIRM],  # inside the school's cancel window, check-in not open yet
+    "confirmed_open": [CONFIRM],  # starts in half an hour: the gate is open
     "confirmed_ended": [CONFIRM],  # the slot is over: a no-show, no longer a check-in
     "cancelled": [CONFIRM, CANCEL],
     "checked_in": [CONFIRM, CHECK_IN],
@@ -82,8 +88,9 @@ def post(client, action: str, booking: Booking, spare) -> int:
 # What each may do in each scenario (anything not listed: nothing).
 EXPECTED = {
     ("manager", "pending"): {CONFIRM, REJECT, MOVE, CANCEL},
-    ("manager", "confirmed"): {MOVE, CANCEL, CHECK_IN},
-    ("manager", "confirmed_soon"): {MOVE, CANCEL, CHECK_IN},
+    ("manager", "confirmed"): {MOVE, CANCEL},
+    ("manager", "confirmed_soon"): {MOVE, CANCEL},
+    ("manager", "confirmed_open"): {MOVE, CANCEL, CHECK_IN},
     ("manager", "confirmed_ended"): {MOVE, CANCEL, NO_SHOW},
     ("manager", "checked_in"): {COMPLETE},
     ("school", "pending"): {CANCEL},
@@ -113,6 +120,10 @@ def booking_in(scene, name: str) -> Booking:
     if name in ("confirmed_ended", "no_show"):
         slot.starts_at, slot.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
         db.session.commit()
+    if name == "confirmed_open":
+        slot.starts_at = utcnow() + timedelta(minutes=30)
+        slot.ends_at = slot.starts_at + timedelta(hours=2)
+        db.session.commit()
     db.session.expire_all()
     return db.session.get(Booking, booking.id)
 
@@ -126,8 +137,16 @@ def rendered_actions(client, booking: Booking, manager: bool) -> set[str]:
     if manager:
         gate = client.get(f"/checkin?code={booking.code}")
         assert gate.status_code == 200
-        gate_shown = set(DATA_ACTION.findall(gate.get_data(as_text=True))) & GATE_ACTIONS
+        gate_html = gate.get_data(as_text=True)
+        gate_shown = set(DATA_ACTION.findall(gate_html)) & GATE_ACTIONS
         assert ('id="checkin-link"' in html) == bool(gate_shown)  # the detail page leads to the gate
+        # Before the window opens check-in waits, disabled, saying when; never beside the real one.
+        too_early = booking.status == "confirmed" and booking.check_in_window(utcnow()) == WINDOW_TOO_EARLY
+        assert (WAITING_CHECK_IN in gate_html) == too_early
+        if too_early:
+            waiting = gate_html.split(WAITING_CHECK_IN)[1].split("</form>")[0]
+            assert 'class="button checkin-go" disabled aria-describedby="gate-window"' in waiting
+            assert "Terlalu awal: bisa " in gate_html
         shown |= gate_shown
     return shown
 
@@ -180,7 +199,7 @@ def test_an_allowed_action_is_taken_by_its_service(scene, who, name, action):
 
 @pytest.mark.parametrize(
     ("name", "action"),
-    [("pending", CONFIRM), ("pending", REJECT), ("pending", MOVE), ("confirmed", CANCEL), ("confirmed", CHECK_IN),
+    [("pending", CONFIRM), ("pending", REJECT), ("pending", MOVE), ("confirmed", CANCEL), ("confirmed_open", CHECK_IN),
      ("confirmed_ended", NO_SHOW), ("checked_in", COMPLETE)],
 )  # fmt: skip
 def test_a_manager_of_another_venue_decides_nothing(client, auth, scene, factory, name, action):
@@ -209,3 +228,22 @@ def test_a_coordinator_of_another_school_has_no_actions(scene):
     with pytest.raises(BookingRefused) as refused:
         act(CANCEL, booking, stranger, scene["spare"])
     assert refused.value.code == "not_allowed"
+
+
+def test_check_in_is_offered_exactly_while_the_window_is_open(scene):
+    """One rule: ``allowed_actions`` offers check-in when ``check_in_window`` says open (from
+    BOOKING_CHECKIN_EARLY_MINUTES before the start until the end), a no-show only after."""
+    booking = booking_in(scene, "confirmed")
+    manager, opens, ends = scene["manager"], booking.check_in_opens_at, booking.slot.ends_at
+    second = timedelta(seconds=1)
+    for now, window in ((opens - second, WINDOW_TOO_EARLY), (opens, WINDOW_OPEN), (ends - second, WINDOW_OPEN)):
+        assert booking.check_in_window(now) == window
+        assert (CHECK_IN in booking.allowed_actions(manager, now)) == (window == WINDOW_OPEN), now
+        assert NO_SHOW not in booking.allowed_actions(manager, now)
+    assert booking.check_in_window(ends) == WINDOW_ENDED
+    assert booking.allowed_actions(manager, ends) == {MOVE, CANCEL, NO_SHOW}
+    # The service refuses what is not offered, and takes what is.
+    with pytest.raises(BookingRefused) as refused:
+        act(CHECK_IN, booking, manager, scene["spare"], opens - second)
+    assert refused.value.code == "check_in_not_open"
+    act(CHECK_IN, db.session.get(Booking, booking.id), manager, scene["spare"], opens)

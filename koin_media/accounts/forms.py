@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from ..forms import Form
+from ..forms import CheckboxesField, Form
 from ..reference.data import Sector
 from ..reference.models import Community, Regency
 from ..reference.services import all_ordered, find_by_name_or_slug
 from ..validators import normalise_indonesian_phone, strip_text
+from .models import LEVELS
 from .services import email_taken
 
 NPSN_PATTERN = re.compile(r"^[0-9]{8}$")
@@ -125,6 +126,22 @@ class IkmRegistrationForm(AccountForm):
     )
 
 
+def school_levels_field(label):
+    """The levels a school teaches; the booking form warns about a level outside them."""
+    return CheckboxesField(
+        label,
+        choices=[SelectChoice(level, level) for level in LEVELS],
+        validate_choice=False,  # checked below, with a message in the user's language
+        validators=[known_levels],
+        description=_l("Used to warn you when a booking's level does not look like your school's."),
+    )
+
+
+def known_levels(form, field):
+    if set(field.data or []) - set(LEVELS):
+        raise ValidationError(_l("Choose levels from the list: %(levels)s.", levels=", ".join(LEVELS)))
+
+
 class SchoolRegistrationForm(AccountForm):
     school_name = _text(_l("School name"), _l("Enter the school's name."), 160)
     npsn = StringField(
@@ -136,6 +153,8 @@ class SchoolRegistrationForm(AccountForm):
     regency = ReferenceField(
         _l("Regency"), model=Regency, validators=[DataRequired(message=_l("Choose your regency."))]
     )
+    # Recorded for a school registered now; naming one already registered leaves its levels.
+    levels = school_levels_field(_l("Levels your school teaches"))
 
     def validate_npsn(self, field):
         if not NPSN_PATTERN.match(field.data or ""):
@@ -197,6 +216,7 @@ class ProfileForm(Form):
     locale = SelectField(
         _l("Language"), choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
     )
+    school_levels = school_levels_field(_l("Levels your school teaches"))
 
     def validate_phone(self, field):
         if field.data:
@@ -206,10 +226,12 @@ class ProfileForm(Form):
         "creator": {"community"},
         "ikm": {"business_name", "sector", "regency"},
     }
-    PROFILE_FIELDS = {"community", "business_name", "sector", "regency"}
+    PROFILE_FIELDS = {"community", "business_name", "sector", "regency", "school_levels"}
 
-    def for_role(self, role: str) -> ProfileForm:
-        keep = self.FIELDS_BY_ROLE.get(role, set())
+    def for_role(self, role: str, edits_school: bool = False) -> ProfileForm:
+        """``edits_school``: the user may change their school's record (its levels), which
+        only its approved coordinators may (``User.is_approved_coordinator``)."""
+        keep = self.FIELDS_BY_ROLE.get(role, set()) | ({"school_levels"} if edits_school else set())
         for name in self.PROFILE_FIELDS - keep:
             delattr(self, name)
         for field in self:

@@ -25,6 +25,24 @@ COORDINATOR_PENDING = "pending"
 COORDINATOR_APPROVED = "approved"
 COORDINATOR_REJECTED = "rejected"
 COORDINATOR_STATUSES = (COORDINATOR_PENDING, COORDINATOR_APPROVED, COORDINATOR_REJECTED)
+# School levels: SD (primary), SMP (lower secondary), SMA (upper secondary), SMK (vocational).
+# A program is offered to some of them (booking.models.Program.levels); a school teaches some.
+LEVELS = ("SD", "SMP", "SMA", "SMK")
+
+
+def level_set(text: str | None) -> set[str]:
+    """The levels of a stored comma-separated list ("SMP,SMA")."""
+    return {level for level in (text or "").split(",") if level}
+
+
+def levels_text(values) -> str:
+    """Levels as stored: known ones only, in the order of LEVELS."""
+    unknown = set(values) - set(LEVELS)
+    if unknown:
+        raise ValueError(f"unknown school levels: {sorted(unknown)}")
+    return ",".join(level for level in LEVELS if level in set(values))
+
+
 COORDINATOR_STATUS_LABELS = {
     COORDINATOR_PENDING: _l("waiting for approval"),
     COORDINATOR_APPROVED: _l("approved"),
@@ -45,12 +63,36 @@ class School(db.Model):
     regency_id: Mapped[int] = mapped_column(ForeignKey("regencies.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The levels the school teaches, a comma-separated subset of LEVELS ("SMP" or "SMA,SMK");
+    # empty while nobody has said (schools registered before the field existed, and whose
+    # name did not tell). Set by its approved coordinators on their account page.
+    levels: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     regency: Mapped[Regency] = relationship(lazy="joined")
 
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def level_set(self) -> set[str]:
+        return level_set(self.levels)
+
+    @level_set.setter
+    def level_set(self, values) -> None:
+        self.levels = levels_text(values)
+
+    @property
+    def level_list(self) -> list[str]:
+        """The levels it teaches in the order of LEVELS (for showing them)."""
+        return [level for level in LEVELS if level in self.level_set]
+
+    def teaches(self, level: str) -> bool | None:
+        """Whether the school teaches ``level``: None when its levels are not recorded, so a
+        booking for any level is as plausible as another (the booking's level warning)."""
+        if not self.level_set:
+            return None
+        return level in self.level_set
 
 
 class User(UserMixin, db.Model):

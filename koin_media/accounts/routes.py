@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..access import get_or_404, login_required
 from ..database import write_lock_when_writing
-from ..roles import ROLE_LABELS, SELF_SERVICE_ROLES
+from ..roles import ROLE_LABELS, SELF_SERVICE_ROLES, home_endpoint
 from ..security import apply_limits, registration_limits, safe_next
 from . import bp, services, sessions, throttle
 from .forms import REGISTRATION_FORMS, ChangePasswordForm, ConfirmedPasswordMixin, LoginForm, ProfileForm
@@ -42,7 +42,7 @@ def register(role):
                 services.set_locale(user, session["locale"])
             sessions.sign_in(user)
             flash(_("Welcome to KOIN Media, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(url_for("accounts.profile"))
+            return redirect(url_for(home_endpoint(user)))
     status = 422 if form.errors else 200
     return render_template("accounts/register.html", form=form, role=role, role_label=ROLE_LABELS[role]), status
 
@@ -51,7 +51,7 @@ def register(role):
 @write_lock_when_writing  # read, hash holding no lock, then one short write (see throttle.recording)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(current_user))))
     form = LoginForm()
     if form.validate_on_submit():
         attempt = throttle.admit(form.email.data)
@@ -63,7 +63,8 @@ def login():
                     services.set_locale(user, session["locale"])
         if user is not None:
             flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+            # A page the visitor was sent away from wins; otherwise where the role's work is.
+            return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(user))))
         form.password.errors.append(_("Wrong e-mail or password."))
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
@@ -79,12 +80,14 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user).for_role(current_user.role)
+    form = ProfileForm(obj=current_user).for_role(current_user.role, edits_school=current_user.is_approved_coordinator)
     if request.method == "GET":
         # Reference fields show the slug of the row the user has.
         for name in ("community", "regency"):
             if name in form and getattr(current_user, name) is not None:
                 form[name].data = getattr(current_user, name).slug
+        if "school_levels" in form:
+            form.school_levels.data = current_user.school.level_list
         form.locale.data = current_user.locale or "id"
     if form.validate_on_submit():
         services.update_profile(current_user, form)

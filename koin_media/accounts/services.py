@@ -9,11 +9,12 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..database import utcnow, write_bookkeeping
 from ..extensions import db
 from ..roles import CREATOR, IKM, ROLES, SCHOOL
 from . import coordinators, email_links, sessions
-from .models import ApiToken, School, User, hash_token
+from .models import ApiToken, School, User, hash_token, levels_text
 
 TOKEN_PREFIX = "koin_"  # noqa: S105 (a visible prefix, not a secret)
 # Checked when no account matches, so that a wrong e-mail costs as long as a wrong password.
@@ -33,12 +34,13 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def _school_for(npsn: str, name: str, regency) -> School:
+def _school_for(npsn: str, name: str, regency, levels=()) -> School:
     """The school with this NPSN, created if it is new. Naming an NPSN only asks to join: the
-    membership stays pending until someone approves it (see ``coordinators``)."""
+    membership stays pending until someone approves it (see ``coordinators``), and the
+    school's record (name, levels) stays as its approved coordinators keep it."""
     school = db.session.scalar(select(School).where(School.npsn == npsn))
     if school is None:
-        school = School(npsn=npsn, name=name, regency=regency)
+        school = School(npsn=npsn, name=name, regency=regency, levels=levels_text(levels or ()))
         db.session.add(school)
     return school
 
@@ -56,7 +58,7 @@ def register_user(form, role: str) -> User:
         user.regency = form.regency.obj
     elif role == SCHOOL:
         user.regency = form.regency.obj
-        user.join_school(_school_for(data["npsn"], data["school_name"], form.regency.obj))
+        user.join_school(_school_for(data["npsn"], data["school_name"], form.regency.obj, data.get("levels")))
     db.session.add(user)
     try:
         if role == SCHOOL:
@@ -144,6 +146,11 @@ def update_profile(user: User, form) -> None:
         user.sector = form.sector.data
     if "regency" in form:
         user.regency = form.regency.obj
+    if "school_levels" in form:  # only an approved coordinator's form has it (ProfileForm.for_role)
+        levels = levels_text(form.school_levels.data or ())
+        if levels != user.school.levels:
+            audit.record(user, "school.levels", user.school, was=user.school.levels, levels=levels)
+            user.school.levels = levels
     db.session.commit()
 
 

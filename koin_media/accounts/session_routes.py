@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import login_required
+from ..roles import home_endpoint
 from ..security import apply_limits, password_reset_limits, safe_next, verification_resend_limits
 from . import bp, email_links, services, sessions
 from .forms import ForgotPasswordForm, ResetPasswordForm
@@ -95,7 +96,7 @@ def verify_email(token):
         except email_links.LinkRefused as refusal:
             return render_template("accounts/verify_email.html", problem=refusal.message), 400
         flash(_("Thank you: your e-mail address is confirmed."), "success")
-        return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+        return redirect(url_for(home_endpoint(current_user) if current_user.is_authenticated else "accounts.login"))
     try:
         email_links.verification_target(token)
     except email_links.LinkRefused as refusal:

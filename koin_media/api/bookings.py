@@ -12,23 +12,26 @@ from flask import abort, jsonify, url_for
 from flask_login import current_user
 
 from ..access import login_required, roles_required
-from ..booking import codes, services, visits
+from ..booking import codes, pending, services, visits
 from ..booking.calendar_files import calendar_links
 from ..booking.forms import ApiAttendanceForm, ApiBookingRequestForm, ApiReasonForm, group_request
 from ..booking.models import STATUS_LABELS
 from ..booking.problems import BookingRefused
+from ..database import utcnow
 from ..errors import error_response
 from ..json_bodies import form_from_json, json_body
 from ..localtime import iso_utc
 from ..roles import SCHOOL, STAFF, VENUE_MANAGER
 from . import bp
-from .helpers import json_true, validation_error
+from .helpers import json_true, paginated, validation_error
 
 # Refusal fields named differently in this API's request bodies.
 API_FIELD_NAMES = {"attended_students": "students"}
 
 
-def booking_json(booking) -> dict:
+def booking_json(booking, *, manages: bool | None = None) -> dict:
+    """``manages``: the caller manages the booking's venue, when a list already knows it (the
+    pending requests are all of the caller's venues): no query per booking for its actions."""
     slot, program = booking.slot, booking.slot.program
     return {
         "id": booking.id,
@@ -65,7 +68,7 @@ def booking_json(booking) -> dict:
             "page": url_for("booking.detail", booking_id=booking.id, _external=True),
             **calendar_links(booking, external=True),
         },
-        "actions": sorted(booking.allowed_actions(current_user)),
+        "actions": sorted(booking.allowed_actions(current_user, manages=manages)),
     }
 
 
@@ -95,6 +98,13 @@ def create_booking():
     response = jsonify(id=booking.id, code=booking.code, status=booking.status)
     response.headers["Location"] = url_for("api.booking", booking_id=booking.id, _external=True)
     return response, 201
+
+
+@bp.get("/bookings/pending")
+@roles_required(VENUE_MANAGER, STAFF)
+def pending_bookings():
+    """The managers' inbox as JSON: the same requests in the same order (booking.pending)."""
+    return paginated(pending.requests_for(current_user, utcnow()), lambda row: booking_json(row, manages=True))
 
 
 @bp.get("/bookings/<int:booking_id>")

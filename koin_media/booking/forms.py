@@ -48,10 +48,18 @@ class BookingRequestForm(Form):
         description=_l("Wheelchairs, allergies, anything the venue should prepare for."),
     )
     consent = BooleanField(_l("The parents or guardians of every student have agreed to the visit."))
+    # Asked only when the school is recorded without the chosen level (rules.check_level_taught).
+    level_confirmed = BooleanField(
+        _l("I am sure: this group is at the level chosen above."), false_values=("", "false", "0", "no", "off")
+    )
 
-    def set_levels(self, program) -> None:
+    def set_levels(self, program, school=None) -> None:
+        """The program's levels; a new form starts on the first one the school teaches."""
         offered = [level for level in LEVELS if level in program.level_set]
         self.level.choices = [SelectChoice(level, level) for level in offered]
+        taught = [level for level in offered if school is not None and school.teaches(level)]
+        if not self.is_submitted() and taught:
+            self.level.data = taught[0]
 
 
 class ApiBookingRequestForm(BookingRequestForm):
@@ -103,7 +111,7 @@ class CheckInLookupForm(Form):
 
 
 class ApiReasonForm(Form):
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)], filters=[strip_text])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)], filters=[strip_text])
 
 
 class ApiAttendanceForm(AttendanceForm):
@@ -121,4 +129,5 @@ def group_request(form) -> GroupRequest:
         contact_phone=form.contact_phone.data or "",
         special_needs=form.special_needs.data or "",
         consent=bool(form.consent.data),
+        level_confirmed=bool(form.level_confirmed.data),
     )

@@ -1,5 +1,5 @@
-"""Booking pages of venue managers (their venues) and office staff: the day and week lists and
-the decisions on a booking (confirm, reject, move)."""
+"""Booking pages of venue managers (their venues) and office staff: the inbox of pending
+requests, the day and week lists and the decisions on a booking (confirm, reject, move)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access import nav_count
 from ..database import utcnow
 from ..errors import abort_with
 from ..extensions import db
 from ..localtime import LOCAL, local_today
-from . import bp, codes, services
+from ..validators import page_number
+from . import bp, codes, pending, services
 from .forms import ActionForm, MoveForm, ReasonForm
 from .models import STATUS_LABELS, STATUSES, Slot
 from .pages import (
@@ -29,6 +31,36 @@ from .pages import (
     safe_next,
 )
 from .problems import BookingRefused
+
+INBOX_PER_PAGE = 20
+
+# -- the inbox: every request waiting for a decision -------------------------------------------
+
+
+@bp.get("/manage/inbox")
+@manager_only
+@nav_count(lambda user: pending.count_for(user, utcnow()))
+def inbox():
+    now = utcnow()
+    page = db.paginate(
+        pending.requests_for(current_user, now),
+        page=page_number(request.args.get("page")),
+        per_page=INBOX_PER_PAGE,
+        max_per_page=INBOX_PER_PAGE,
+        error_out=False,
+    )
+    # Every request listed is of a venue the user manages (the query's own condition).
+    actions = {booking.id: booking.allowed_actions(current_user, now, manages=True) for booking in page.items}
+    return render_template(
+        "booking/inbox.html",
+        page=page,
+        actions=actions,
+        now=now,
+        time_left=pending.time_left,
+        is_urgent=pending.is_urgent,
+        display=codes.display,
+    )
+
 
 # -- day and week lists -----------------------------------------------------------------------
 
@@ -115,7 +147,7 @@ def reject(booking_id):
     except BookingRefused as refusal:
         return render_detail(booking, refusal_status(refusal), attach_refusal(form, refusal), reject_form=form)
     flash(_("The request was rejected; the school sees your reason."), "success")
-    return redirect(url_for("booking.detail", booking_id=booking.id))
+    return redirect(safe_next(url_for("booking.detail", booking_id=booking.id)))
 
 
 @bp.post("/bookings/<int:booking_id>/move")

@@ -8,13 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import School, User
+from ..accounts.models import LEVELS, School, User, level_set, levels_text
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..venues.models import Venue
-from .settings import cancel_hours
-
-LEVELS = ("SD", "SMP", "SMA", "SMK")
+from .settings import cancel_hours, check_in_early_minutes
 
 # Booking lifecycle (DESIGN.md, "Booking lifecycle").
 PENDING = "pending"
@@ -61,6 +59,10 @@ ACTION_STATUSES = {
     NO_SHOW: (CONFIRMED,),
     COMPLETE: (CHECKED_IN,),
 }
+# Where the gate stands for a booking at a given moment (Booking.check_in_window).
+WINDOW_TOO_EARLY = "too_early"
+WINDOW_OPEN = "open"
+WINDOW_ENDED = "ended"
 # Whoever manages the venue may take every action; a coordinator of the booking's school only
 # these, and only until the cancel window closes (Booking.school_may_change).
 SCHOOL_ACTIONS = frozenset({CANCEL})
@@ -119,17 +121,19 @@ class Program(db.Model):
 
     @property
     def level_set(self) -> set[str]:
-        return {level for level in (self.levels or "").split(",") if level}
+        return level_set(self.levels)
 
     @level_set.setter
     def level_set(self, values) -> None:
-        unknown = set(values) - set(LEVELS)
-        if unknown:
-            raise ValueError(f"unknown school levels: {sorted(unknown)}")
-        self.levels = ",".join(level for level in LEVELS if level in set(values))
+        self.levels = levels_text(values)
 
     def teachers_needed(self, students: int) -> int:
         return -(-students // self.students_per_teacher)
+
+    def price_for(self, students: int) -> int:
+        """What a group pays, in rupiah: students times the price; teachers come free.
+        (booking_request.js shows the same sum live as the number is typed.)"""
+        return self.price_per_student * students
 
 
 class Slot(db.Model):
@@ -224,6 +228,9 @@ class Booking(db.Model):
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
     attended_students: Mapped[int | None]
     attended_teachers: Mapped[int | None]
+    # When the group was checked in at the gate (the school's page says so instead of "show
+    # this code"); kept after completion.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Optimistic lock: every UPDATE checks the version it read, so two decisions made at once
@@ -254,18 +261,34 @@ class Booking(db.Model):
         """The school may still cancel online: until BOOKING_CANCEL_HOURS before the start."""
         return now <= self.slot.starts_at - timedelta(hours=cancel_hours())
 
+    @property
+    def check_in_opens_at(self) -> datetime:
+        """The gate opens BOOKING_CHECKIN_EARLY_MINUTES (default 120) before the session starts."""
+        return self.slot.starts_at - timedelta(minutes=check_in_early_minutes())
+
+    def check_in_window(self, now: datetime) -> str:
+        """The one place that says when a group may be checked in (until the slot ends):
+        ``allowed_actions`` offers check-in only while it is open, ``visits.check_in`` refuses
+        outside it, and the gate page shows it before the button is pressed."""
+        if now < self.check_in_opens_at:
+            return WINDOW_TOO_EARLY
+        return WINDOW_ENDED if now >= self.slot.ends_at else WINDOW_OPEN
+
     def allowed_actions(self, user, now: datetime | None = None, *, manages: bool | None = None) -> frozenset[str]:
         """What ``user`` may do to the booking now: its status allows it (``ACTION_STATUSES``)
         and the user may (manager: all; the school: ``SCHOOL_ACTIONS`` within the cancel
-        window). At the gate, check-in until the slot ends, a no-show only after it. The
-        services refuse the same; checks that depend on the moment of acting (an expired
-        request, check-in opening early) remain their refusals. ``manages``: whether ``user``
-        manages the venue, when the caller already asked ``Venue.can_manage`` once for a whole
-        list of one venue's bookings (no query per row)."""
+        window). At the gate, check-in only while ``check_in_window`` is open, a no-show only
+        once the slot has ended. The services refuse the same; an expired request remains a
+        refusal of the moment of acting. ``manages``: whether ``user`` manages the venue, when
+        the caller already asked ``Venue.can_manage`` once for a whole list of one venue's
+        bookings (no query per row)."""
         now = now or utcnow()
         by_status = {action for action, statuses in ACTION_STATUSES.items() if self.status in statuses}
         if self.is_managed_by(user) if manages is None else manages:
-            by_status.discard(CHECK_IN if now >= self.slot.ends_at else NO_SHOW)
+            if CHECK_IN in by_status and self.check_in_window(now) != WINDOW_OPEN:
+                by_status.discard(CHECK_IN)
+            if now < self.slot.ends_at:
+                by_status.discard(NO_SHOW)
             return frozenset(by_status)
         if self.is_school_of(user) and self.school_may_change(now):
             return frozenset(by_status & SCHOOL_ACTIONS)

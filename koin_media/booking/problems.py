@@ -12,6 +12,10 @@ MESSAGES = {
     "bad_phone": _l("Enter an Indonesian phone number, for example 0812 3456 7890."),
     "contact_missing": _l("Enter the name of the contact person for the visit."),
     "level_not_offered": _l("This program is not offered to %(level)s groups. It is for: %(levels)s."),
+    "level_not_taught": _l(
+        "%(school)s is recorded as teaching %(levels)s, not %(level)s. Check the level, or confirm that this "
+        "group really is %(level)s."
+    ),
     "group_too_small": _l("This program needs at least %(minimum)s students."),
     "group_too_large": _l("This program takes at most %(maximum)s students per group."),
     "too_few_teachers": _l("Bring at least %(needed)s teachers for %(students)s students (one for every %(ratio)s)."),
@@ -27,10 +31,15 @@ MESSAGES = {
         "Confirm your e-mail address before you book: open the link we sent you, or send it again with the "
         "button at the top of the page."
     ),
-    "school_unverified": _l("Your school must be verified by the office before it can book. This usually takes a day."),
+    "school_unverified": _l(
+        "Your school must be verified by the KOIN office before it can book: staff check its NPSN and that you "
+        "work there, usually within one working day. We e-mail you as soon as you can book; your account page "
+        "shows where it stands."
+    ),
     "coordinator_pending": _l(
         "Your account is waiting for approval to act for this school, by office staff or by a coordinator of the "
-        "school who is already approved. Until then you cannot see, make or change the school's bookings."
+        "school who is already approved. Until then you cannot see, make or change the school's bookings. We "
+        "e-mail you as soon as you are approved."
     ),
     "coordinator_rejected": _l(
         "Your request to act for this school was declined. If this is a mistake, contact the KOIN office."
@@ -60,6 +69,7 @@ FIELDS = {
     "bad_phone": "contact_phone",
     "contact_missing": "contact_name",
     "level_not_offered": "level",
+    "level_not_taught": "level",
     "group_too_small": "students",
     "group_too_large": "students",
     "too_few_teachers": "teachers",

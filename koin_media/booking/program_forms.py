@@ -19,9 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import CheckboxesField, Form
 from ..validators import check_day_in_range, strip_text
-from ..venues.forms import CheckboxesField
 from .models import LEVELS
 
 MAX_PATTERN_DAYS = 366

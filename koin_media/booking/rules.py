@@ -31,6 +31,9 @@ class GroupRequest:
     special_needs: str = ""
     consent: bool = False
     school_id: int | None = None
+    # The coordinator confirmed a level their school is recorded without (check_level_taught);
+    # a question of the request, not stored with it.
+    level_confirmed: bool = False
 
     @property
     def headcount(self) -> int:
@@ -38,12 +41,16 @@ class GroupRequest:
 
     def stored(self) -> dict:
         """The request's fields as a booking or a waitlist entry stores them."""
-        return asdict(self)
+        stored = asdict(self)
+        del stored["level_confirmed"]
+        return stored
 
     @classmethod
     def of(cls, stored) -> GroupRequest:
-        """The request a booking or waitlist entry was made with."""
-        return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
+        """The request a booking or waitlist entry was made with (its checks, the level's
+        included, passed when it was made)."""
+        values = {f.name: getattr(stored, f.name) for f in fields(cls) if f.name != "level_confirmed"}
+        return cls(**values, level_confirmed=True)
 
 
 def check_may_book_for_school(user) -> int:
@@ -51,10 +58,23 @@ def check_may_book_for_school(user) -> int:
     for, or a refusal saying what is missing. Every way into a new booking passes here."""
     if user is None or user.role != SCHOOL or user.school is None:
         raise BookingRefused("not_a_school")
-    if not user.email_verified:
-        raise BookingRefused("email_unverified")  # confirm the address first (accounts/email_links.py)
+    # The membership first: it is what takes days (the office verifies), and what the booking
+    # page explains; an unconfirmed address is one click in the mail.
     check_school_membership(user)
+    if not user.email_verified:
+        raise BookingRefused("email_unverified")  # accounts/email_links.py
     return user.school.id
+
+
+def booking_gate(user, email_too: bool = True) -> BookingRefused | None:
+    """Why ``user`` cannot book for a school yet (``check_may_book_for_school``'s refusal), or
+    None when they can: the booking page shows the account's state instead of a form. Without
+    ``email_too`` an unconfirmed address does not count (every page's banner says it already)."""
+    try:
+        check_may_book_for_school(user)
+    except BookingRefused as refusal:
+        return refusal if email_too or refusal.code != "email_unverified" else None
+    return None
 
 
 def check_school_membership(user) -> None:
@@ -97,6 +117,22 @@ def check_program(program: Program, students: int, teachers: int, level: str) ->
         )
 
 
+def check_level_taught(school, level: str, confirmed: bool) -> None:
+    """A level the school is recorded without (an SMP booking for SMA) is most often a slip
+    of the finger, but a school's record may be incomplete: ask, and let the coordinator
+    confirm it deliberately. Unknown levels (nothing recorded) ask nothing."""
+    if school.teaches(level) is False and not confirmed:
+        raise level_not_taught(school, level)
+
+
+def level_not_taught(school, level: str) -> BookingRefused:
+    """The question about a level the school is recorded without (also asked by the page's
+    script before sending, with the chosen level filled in)."""
+    return BookingRefused(
+        "level_not_taught", {"level": level, "school": school.name, "levels": ", ".join(school.level_list)}
+    )
+
+
 def check_request(user, slot: Slot, now: datetime, request: GroupRequest) -> GroupRequest:
     """Every rule about the request that needs no lock: the school, the slot, the program, the
     contact. Capacity is not checked here: it is held by the database (capacity.hold). Returns
@@ -108,6 +144,7 @@ def check_request(user, slot: Slot, now: datetime, request: GroupRequest) -> Gro
         raise TypeError("students and teachers must be whole numbers")
     level = (request.level or "").strip().upper()
     check_program(slot.program, students, teachers, level)
+    check_level_taught(user.school, level, request.level_confirmed is True)
     contact_name = (request.contact_name or "").strip()
     if not contact_name:
         raise BookingRefused("contact_missing")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from ..access import login_required, roles_required
 from ..database import utcnow
@@ -23,20 +23,6 @@ from .models import OFFERED, STATUS_LABELS, WAITLIST_LIVE, WAITLIST_STATUS_LABEL
 from .pages import attach_refusal, refusal_status, render_detail, safe_next
 from .problems import BookingRefused
 
-
-def membership_problem(user) -> str | None:
-    """Why a school account does not act for its school (pending or declined), to explain on
-    the booking pages; None when it does, or when the school's verification is what is missing
-    (the page says so separately)."""
-    if user.school is None:
-        return None
-    try:
-        rules.check_school_membership(user)
-    except BookingRefused as refusal:
-        return refusal.message if refusal.code != "school_unverified" else None
-    return None
-
-
 # -- requesting a slot ------------------------------------------------------------------------
 
 
@@ -47,12 +33,13 @@ def request_form(slot_id):
     if slot is None:
         abort(404)
     form = BookingRequestForm()
-    form.set_levels(slot.program)
+    form.set_levels(slot.program, current_user.school)
     if request.method == "GET":
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.phone or ""
     error, status = None, 200
     offer_waitlist = slot.remaining == 0
+    refused_level = False
     if form.validate_on_submit():
         joining = request.form.get("action") == "waitlist"
         try:
@@ -69,10 +56,18 @@ def request_form(slot_id):
         except BookingRefused as refusal:
             error, status = attach_refusal(form, refusal), refusal_status(refusal)
             offer_waitlist = offer_waitlist or refusal.code == "slot_full"
+            refused_level = refusal.code == "level_not_taught"
     elif form.is_submitted():
         status = 422
     slot = db.session.get(Slot, slot_id)
     school = current_user.school
+    students = form.students.data if isinstance(form.students.data, int) else None
+    level_warning = level_warning_now = None
+    if school is not None and school.level_set:
+        # The refusal's own sentence, with a placeholder the script fills with the chosen level.
+        level_warning = rules.level_not_taught(school, "{level}").message
+        if school.teaches(form.level.data or "") is False and not form.level.errors:
+            level_warning_now = rules.level_not_taught(school, form.level.data).message
     return (
         render_template(
             "booking/request.html",
@@ -81,8 +76,14 @@ def request_form(slot_id):
             form=form,
             error=error,
             offer_waitlist=offer_waitlist,
-            unverified=school is not None and not school.is_verified,
-            membership_problem=membership_problem(current_user),
+            gate=rules.booking_gate(current_user),
+            school=school,
+            # the level's confirmation box: open once the level was refused as not taught (and
+            # kept open after), shown and hidden as the level changes by booking_request.js
+            ask_level=refused_level or bool(form.level_confirmed.data),
+            total=slot.program.price_for(students) if students else None,
+            level_warning=level_warning,
+            level_warning_now=level_warning_now,
             bookable=slot.is_open and slot.program.active and slot.starts_at > utcnow(),
         ),
         status,
@@ -95,12 +96,21 @@ def request_form(slot_id):
 def _render_my_bookings(error: str | None = None, status: int = 200):
     school_id = current_user.acting_school_id  # a coordinator waiting for approval sees none
     bookings, entries = [], []
+    now = utcnow()
     if school_id is not None:
+        # The visits to come (or under way) first, the soonest on top; then the past ones, the
+        # most recent first. Each CASE is NULL in the other group, so it orders only its own.
+        upcoming = Slot.ends_at > now
         bookings = db.session.scalars(
             select(Booking)
             .join(Slot, Booking.slot_id == Slot.id)
             .where(Booking.school_id == school_id)
-            .order_by(Slot.starts_at.desc(), Booking.id.desc())
+            .order_by(
+                case((upcoming, 0), else_=1),
+                case((upcoming, Slot.starts_at)).asc(),
+                case((~upcoming, Slot.starts_at)).desc(),
+                Booking.id.desc(),
+            )
         ).all()
         entries = db.session.scalars(
             select(WaitlistEntry)
@@ -116,9 +126,9 @@ def _render_my_bookings(error: str | None = None, status: int = 200):
             waitlist_labels=WAITLIST_STATUS_LABELS,
             display=codes.display,
             action_form=ActionForm(),
-            now=utcnow(),
+            now=now,
             error=error,
-            membership_problem=membership_problem(current_user),
+            gate=rules.booking_gate(current_user, email_too=False),
         ),
         status,
     )

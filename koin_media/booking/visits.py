@@ -3,14 +3,24 @@ every transition follows: one transaction, version-checked, seats given back wit
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
-from .models import CHECK_IN, CHECKED_IN, COMPLETE, COMPLETED, NO_SHOW, Booking, Slot
+from .models import (
+    CHECK_IN,
+    CHECKED_IN,
+    COMPLETE,
+    COMPLETED,
+    NO_SHOW,
+    WINDOW_ENDED,
+    WINDOW_TOO_EARLY,
+    Booking,
+    Slot,
+)
 from .problems import BookingRefused
 from .settings import check_in_early_minutes
 from .signals import booking_changed
@@ -20,16 +30,15 @@ from .transaction import commit, fail, lock, release_seats, require_action, requ
 def check_in(
     booking: Booking, actor, attended_students: int, attended_teachers: int, now: datetime | None = None
 ) -> Booking:
-    """At the gate: record who actually came. Opens a little before the start (default
-    120 minutes) and closes when the slot ends."""
+    """At the gate: record who actually came, within ``Booking.check_in_window``."""
     now = now or utcnow()
     try:
         require_manager(actor, booking)
         require_action(booking, CHECK_IN)
-        early = check_in_early_minutes()
-        if now < booking.slot.starts_at - timedelta(minutes=early):
-            raise BookingRefused("check_in_not_open", {"minutes": early})
-        if now >= booking.slot.ends_at:
+        window = booking.check_in_window(now)
+        if window == WINDOW_TOO_EARLY:
+            raise BookingRefused("check_in_not_open", {"minutes": check_in_early_minutes()})
+        if window == WINDOW_ENDED:
             raise BookingRefused("slot_past")
         if not (0 <= attended_students <= booking.students and 0 <= attended_teachers <= booking.teachers):
             raise BookingRefused("attendance_invalid")
@@ -37,6 +46,7 @@ def check_in(
         fail(refusal)
     booking.status = CHECKED_IN
     booking.attended_students, booking.attended_teachers = attended_students, attended_teachers
+    booking.checked_in_at = now  # the school's page shows it in place of "show this code"
     lock(booking)
     audit.record(actor, "booking.check_in", booking, students=attended_students, teachers=attended_teachers)
     booking_changed.send(booking, action="checked_in", actor=actor)

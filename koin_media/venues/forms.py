@@ -9,27 +9,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     FloatField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import EmailField, ReferenceField
-from ..forms import Form
+from ..forms import CheckboxesField, Form
 from ..reference.models import Regency
 from ..validators import normalise_indonesian_phone, strip_text
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (venue managers, weekdays, school levels)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def finite(form, field):
