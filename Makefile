@@ -1,4 +1,4 @@
-# KOIN Media. Quick start: `make run` (serve on http://127.0.0.1:8000), `make test`.
+# KOIN Media. Quick start: `make run` (serve on http://127.0.0.1:8000, or KOIN_BIND), `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,9 +8,15 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test lint install install-dev frontend translations extract-messages db-upgrade seed bench clean
 
-run: install frontend translations .env db-upgrade seed
-	@echo "KOIN Media: http://127.0.0.1:8000  (Ctrl+C stops the web server and the worker)"
-	$(BIN)/honcho start -f Procfile
+# The demo data (and its accounts) come last, then the address, so neither is lost in the install
+# output. The Procfile's settings are resolved once, as the app reads its own (environment, then
+# .env, then the default: scripts/serve_env.py), and honcho gets exactly those (`-e /dev/null`:
+# by itself it lets .env override the environment), so the address printed is the one served.
+run: install frontend translations .env db-upgrade
+	@$(FLASK) seed-demo
+	@eval "$$($(BIN)/python scripts/serve_env.py)" && \
+		echo "" && echo "KOIN Media: http://$$KOIN_BIND  (Ctrl+C stops the web server and the worker)" && \
+		exec $(BIN)/honcho start -f Procfile -e /dev/null
 
 test: install-dev frontend translations
 	$(BIN)/pytest
@@ -51,7 +57,7 @@ translations: install $(COMPILED)
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project "KOIN Media" -o koin_media/translations/messages.pot .
-	$(BIN)/pybabel update -i koin_media/translations/messages.pot -d koin_media/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i koin_media/translations/messages.pot -d koin_media/translations --no-fuzzy-matching --ignore-obsolete
 
 # A local .env with a generated secret key, written once; real environment variables win.
 .env:

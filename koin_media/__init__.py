@@ -6,12 +6,13 @@ from pathlib import Path
 
 from flask import Flask, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from . import config as config_module
 from . import errors, i18n, pagecache, security, storage
-from .access import may_visit, nav_badge, wants_json
+from .access import may_visit, nav_badge, nav_total, wants_json
 from .accounts.services import user_for_token
 from .accounts.sessions import user_for_session
 from .database import engine_options, install_sqlite_hooks, start_view
@@ -34,6 +35,14 @@ class DatabaseId(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_DATABASE_ID)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value):
+        # Werkzeug answers a refused conversion with the methods of the rules of that path it
+        # tried first: POST /api/v1/assets/<too large> became a 405 because of the GET rule.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -119,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api import auth as api_auth
     from .api import bookings as api_bookings
     from .api import bp as api_bp
+    from .api import downloads as api_downloads
+    from .api import notices as api_notices
     from .api import openapi as api_openapi
     from .api import reference as api_reference
     from .api import schools as api_schools
@@ -134,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from .booking import venue_pages as booking_venue_pages
     from .booking import views as booking_views
     from .main import routes as main_routes
+    from .notifications import routes as notice_routes
     from .storage import bp as storage_bp
     from .storage import routes as storage_routes
     from .venues import bp as venues_bp
@@ -142,14 +154,17 @@ def _register_blueprints(app: Flask) -> None:
     views = (
         account_routes, coordinator_routes, session_routes, admin_routes, main_routes, storage_routes,
         api_assets, api_auth, api_bookings, api_openapi, api_reference, api_schools, api_users, api_venues,
+        api_downloads,
         asset_routes, moderation, upload_routes, booking_views, files_routes, manage_lists, booking_venue_pages,
         checkin_views, reports, venue_pages, schedule_views, school_routes,
+        api_notices, notice_routes,
     )  # fmt: skip
     jobs = (asset_jobs, renditions, booking_jobs)  # their tasks join the queue when imported
     app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
 
     for blueprint in (main.bp, accounts_bp, api_bp, admin_bp, assets_bp, storage_bp, venues_bp, booking_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notifications.bp)
     notifications.init_app(app)
 
 
@@ -163,6 +178,7 @@ def _register_hooks(app: Flask) -> None:
 
     app.add_template_global(may_visit)
     app.add_template_global(nav_badge)
+    app.add_template_global(nav_total)
 
     @app.context_processor
     def template_globals():

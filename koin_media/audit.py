@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,52 @@ class AuditEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor: Mapped[User | None] = relationship("User", lazy="joined")
+
+    @property
+    def label(self) -> str:
+        """What happened, in words for people (the code stays for machines and reports)."""
+        return action_label(self.action)
+
+
+# Every action code written by ``record`` with the words a history shows for it. A code
+# missing here still reads as words ("asset edit"), and tests/test_navigation.py lists the
+# codes recorded in the source that have no label.
+ACTION_LABELS = {
+    "asset.approve": _l("Approved and published"),
+    "asset.reject": _l("Rejected, with a reason for the creator"),
+    "asset.delete": _l("Deleted"),
+    "booking.request": _l("Visit requested"),
+    "booking.confirm": _l("Booking confirmed"),
+    "booking.reject": _l("Booking request declined"),
+    "booking.cancel": _l("Booking cancelled"),
+    "booking.expire": _l("Request expired undecided"),
+    "booking.move": _l("Moved to another session"),
+    "booking.check_in": _l("Group checked in"),
+    "booking.no_show": _l("Marked as not come"),
+    "booking.complete": _l("Visit completed"),
+    "waitlist.join": _l("Joined the waiting list"),
+    "waitlist.offer": _l("Seats offered from the waiting list"),
+    "waitlist.accept": _l("Offer from the waiting list accepted"),
+    "waitlist.lapsed": _l("Offer from the waiting list lapsed"),
+    "waitlist.withdrawn": _l("Left the waiting list"),
+    "coordinator.approve": _l("Coordinator approved"),
+    "coordinator.reject": _l("Coordinator rejected"),
+    "school.verify": _l("School verified"),
+    "school.levels": _l("School levels changed"),
+    "program.create": _l("Program created"),
+    "program.update": _l("Program changed"),
+    "slot.open": _l("Session opened"),
+    "slot.close": _l("Session closed"),
+    "slots.generate": _l("Sessions created from a weekly pattern"),
+    "venue.create": _l("Venue created"),
+    "venue.update": _l("Venue changed"),
+    "venue.close": _l("Venue closed for a period"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action.replace(".", " ").replace("_", " ")
 
 
 def record(actor, action: str, subject, **detail) -> AuditEvent:

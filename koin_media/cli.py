@@ -13,15 +13,17 @@ from sqlalchemy import select
 from .accounts import services as accounts
 from .accounts.models import COORDINATOR_APPROVED, School, User
 from .assets.cli import media_cli, storage_cli
+from .assets.demo import DEMO_MEDIA, seed_demo_media
 from .booking import schedule
 from .booking.cli import booking_cli
 from .booking.models import Program
 from .database import utcnow, writes_database
 from .extensions import db
 from .localtime import local_today
+from .notifications.cli import send_digest_command
 from .reference.models import Community, Regency
 from .reference.services import ensure_reference_data
-from .roles import ROLES
+from .roles import CREATOR, ROLES, STAFF
 from .venues.models import Venue
 
 
@@ -129,11 +131,13 @@ def _demo_profile(user: User, profile: dict) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--no-users", is_flag=True, help="Load only the reference data, no demo accounts.")
+@click.option("--no-users", is_flag=True, help="Load only the reference data, no demo accounts (nor media).")
+@click.option("--no-media", is_flag=True, help="Leave out the demo media.")
 @with_appcontext
 @writes_database
-def seed_demo_command(no_users):
-    """Load the regencies and communities, and one demo account per role (development only).
+def seed_demo_command(no_users, no_media):
+    """Load the regencies and communities, one demo account per role, and demo media made on
+    the spot and processed like any upload (development only).
 
     Safe to run again: what exists is left alone, and passwords are printed only when an
     account is created.
@@ -145,9 +149,13 @@ def seed_demo_command(no_users):
     click.echo(f"Programs: {programs} added; sessions for the next {DEMO_SLOT_DAYS} days: {slots} added.")
     if no_users:
         return
+    # The accounts are listed last (make run serves right after): a password shown once must
+    # not scroll away above the media lines.
+    account_lines = []
     for role, email, name, profile in DEMO_USERS:
         if accounts.find_user_by_email(email) is not None:
-            click.echo(f"  {role:<14} {email:<28} (exists; reset with: flask --app wsgi set-password {email})")
+            reset = f"flask --app wsgi set-password {email}"
+            account_lines.append(f"  {role:<14} {email:<28} (exists; reset with: {reset})")
             continue
         password = secrets.token_urlsafe(9)
         user = User(email=email, name=name, role=role, email_verified_at=utcnow())  # typed by the operator
@@ -155,8 +163,23 @@ def seed_demo_command(no_users):
         _demo_profile(user, profile)
         db.session.add(user)
         db.session.commit()
-        click.echo(f"  {role:<14} {email:<28} password: {password}")
+        account_lines.append(f"  {role:<14} {email:<28} password: {password}")
     _link_demo_users()
+    if not no_media:
+        _seed_media()
+    click.echo("Demo accounts (a password is shown once, when its account is made):")
+    click.echo("\n".join(account_lines))
+
+
+def _seed_media() -> None:
+    """The demo media, uploaded by the demo creator and approved by the demo staff account."""
+    creator = accounts.find_user_by_email("kreator@demo.koin.test")
+    reviewer = accounts.find_user_by_email("staf@demo.koin.test")
+    if creator is None or creator.role != CREATOR or reviewer is None or not reviewer.has_role(STAFF):
+        click.echo("Demo media: skipped (the demo creator and staff accounts are needed).")
+        return
+    added = seed_demo_media(creator, reviewer, click.echo)
+    click.echo(f"Demo media: {added} added ({len(DEMO_MEDIA)} in the demo), processed and published.")
 
 
 DEMO_VENUES = (
@@ -268,8 +291,9 @@ def _seed_programs() -> tuple[int, int]:
 
 
 def _link_demo_users() -> None:
-    """The demo venue manager runs both demo venues; the demo school is verified and its demo
-    coordinator approved, so that the demo can book."""
+    """The demo venue manager runs both demo venues; the demo school is verified, teaches SMP
+    (unless someone recorded its levels) and its demo coordinator is approved, so that the demo
+    can book and asking for an SMA program shows the level warning."""
     manager = accounts.find_user_by_email("pengelola@demo.koin.test")
     if manager is not None and manager.role == "venue_manager":
         for venue in db.session.scalars(select(Venue).where(Venue.slug.in_([v[0] for v in DEMO_VENUES]))):
@@ -278,6 +302,8 @@ def _link_demo_users() -> None:
     school = db.session.scalar(select(School).where(School.npsn == "50201234"))
     if school is not None and school.verified_at is None:
         school.verified_at = utcnow()
+    if school is not None and not school.levels:
+        school.level_set = {"SMP"}  # SMPN 2 Mataram: a lower secondary school
     coordinator = accounts.find_user_by_email("sekolah@demo.koin.test")
     if coordinator is not None and school is not None and coordinator.school_id == school.id:
         if coordinator.coordinator_status != COORDINATOR_APPROVED:
@@ -296,5 +322,6 @@ def init_app(app) -> None:
         create_token_command,
         revoke_tokens_command,
         seed_demo_command,
+        send_digest_command,
     ):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
+from wtforms.widgets import TextArea
 
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
 # After normalising: +62, then a mobile (8xx) or area-code number, 9 to 13 digits in all.
@@ -27,6 +28,19 @@ def normalise_indonesian_phone(value: str) -> str:
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# C0 control characters (and DEL): a NUL breaks PostgreSQL text, the others are invisible and
+# garble what other people read. A multi-line field keeps tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(form, field):
+    """WTForms validator for text fields (the base Form adds it to every one)."""
+    multi_line = isinstance(field.widget, TextArea)
+    if isinstance(field.data, str) and (_CONTROL_IN_LINES if multi_line else _CONTROL).search(field.data):
+        raise ValidationError(_l("Remove the control characters (such as NUL) from this text."))
 
 
 # Numbers and dates typed into URLs: ASCII digits only ("²".isdigit() is true, int() refuses

@@ -13,13 +13,18 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from .conftest import PASSWORD
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
+TIMEOUT_MS = 20_000
 
 
 def find_chromium() -> str | None:
@@ -86,3 +91,73 @@ def live_server(make_app) -> Iterator:
     yield start
     for live in servers:
         live.stop()
+
+
+# -- helpers shared by the browser tests ---------------------------------------------------------
+
+
+def log_in(page, base: str, email: str) -> None:
+    """Sign in through the real form. Enter in the password field, because the header's language
+    button is the first form on the page (a bare "submit" click may hit it)."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    assert "/login" not in urlsplit(page.url).path, f"log-in as {email} failed"
+
+
+def signed_in_page(browser, base: str, email: str, viewport: dict, errors: list | None = None):
+    """A new Indonesian context at ``viewport``, signed in; page errors (from the log-in page on)
+    go to ``errors`` when given."""
+    page = browser.new_context(viewport=viewport, locale="id-ID").new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    if errors is not None:
+        page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, email)
+    return page
+
+
+def no_horizontal_scroll(page) -> bool:
+    """Nothing sticks out sideways: clientWidth, not innerWidth, so a vertical scrollbar counts."""
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def small_buttons(page) -> list:
+    """The visible buttons in <main> shorter than 44 px (too small to tap), with their text."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main button, main .button')]
+             .filter((el) => el.offsetParent !== null)
+             .map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])
+             .filter(([, height]) => height < 44)"""
+    )
+
+
+def assert_fits(page) -> None:
+    """The page fits a phone: no horizontal scroll, every visible button a 44 px tap target."""
+    assert no_horizontal_scroll(page)
+    assert small_buttons(page) == []
+
+
+def on_screen(page, locator, *, min_tap: float = 44) -> bool:
+    """Wholly in the viewport as it is scrolled now (not pushed off to the side, not below the
+    fold) and at least ``min_tap`` px tall. Half a pixel is allowed for subpixel layout."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"] + 0.5
+        and box["y"] + box["height"] <= size["height"] + 0.5
+        and box["height"] >= min_tap
+    )
+
+
+def save_screenshot(page, name: str, *, full_page: bool = False, clip: dict | None = None) -> None:
+    """With KOIN_SCREENSHOTS=dir set, save what the test sees as dir/NAME.png (how the pictures
+    in docs/screenshots are made); otherwise do nothing."""
+    folder = os.environ.get("KOIN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page, clip=clip)

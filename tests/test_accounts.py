@@ -124,7 +124,7 @@ def test_next_parameter_only_goes_to_this_site(client, auth, factory):
     response = client.post(
         "/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/assets"  # the IKM's own landing page, not the evil one
 
 
 def test_change_password_signs_out_other_sessions(app, factory):

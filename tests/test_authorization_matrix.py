@@ -79,9 +79,13 @@ accounts.resend_verification    POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 accounts.sessions_page          GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 accounts.revoke_session         POST    in  ok  404 404 404 404 404 404 404 404 404
 accounts.sign_out_everywhere    POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+admin.queues                    GET     in  403 403 403 403 403 403 403 ok  ok  403
 admin.users                     GET     in  403 403 403 403 403 403 403 ok  ok  403
 admin.set_active                POST    in  403 403 403 403 403 403 403 403 ok  403
 api.me                          GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.my_downloads                GET     in  403 403 ok  403 403 403 403 403 ok  403
+api.notices                     GET     in  ok  ok  403 403 403 403 403 403 ok  403
+api.notices_read                POST    in  ok  ok  403 403 403 403 403 403 ok  403
 api.register                    POST    ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.create_token                POST    ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.revoke_token                DELETE  in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
@@ -95,6 +99,8 @@ api.sectors                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 api.users                       GET     in  403 403 403 403 403 403 403 ok  ok  403
 api.assets                      GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.asset                       GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.update_asset                POST    in  ok  404 404 404 404 404 404 ok  ok  404
+api.withdraw_asset_edit         DELETE  in  ok  404 404 404 404 404 404 ok  ok  404
 api.download                    POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.approve                     POST    in  403 403 403 403 403 403 403 ok  ok  403
 api.reject                      POST    in  403 403 403 403 403 403 403 ok  ok  403
@@ -103,6 +109,7 @@ api.slots                       GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 api.create_booking              POST    in  403 403 403 ok  ok  403 403 403 ok  ok
 api.booking                     GET     in  404 404 404 ok  404 ok  404 ok  ok  404
 api.booking_by_code             GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+api.pending_bookings            GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 api.openapi                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.cancel_booking              POST    in  404 404 404 ok  404 ok  404 ok  ok  404
 api.confirm_booking             POST    in  403 403 403 403 403 ok  404 ok  ok  403
@@ -122,9 +129,14 @@ assets.show                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 assets.edit                     GET     in  ok  404 404 404 404 404 404 ok  ok  404
 assets.edit                     POST    in  ok  404 404 404 404 404 404 ok  ok  404
 assets.delete                   POST    in  ok  404 404 404 404 404 404 ok  ok  404
+assets.withdraw_edit            POST    in  ok  404 404 404 404 404 404 ok  ok  404
 assets.download                 POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 assets.downloads                GET     in  ok  404 404 404 404 404 404 ok  ok  404
 assets.mine                     GET     in  ok  ok  403 403 403 403 403 403 ok  403
+assets.my_downloads             GET     in  403 403 ok  403 403 403 403 403 ok  403
+assets.upload_status            GET     in  ok  ok  403 403 403 403 403 403 ok  403
+notifications.notices           GET     in  ok  ok  403 403 403 403 403 403 ok  403
+notifications.mark_all_read     POST    in  ok  ok  403 403 403 403 403 403 ok  403
 assets.upload_page              GET     in  ok  ok  403 403 403 403 403 403 ok  403
 assets.upload_simple            POST    in  ok  ok  403 403 403 403 403 403 ok  403
 assets.moderation_queue         GET     in  403 403 403 403 403 403 403 ok  ok  403
@@ -169,6 +181,8 @@ booking.accept_offer            POST    in  403 403 403 ok  404 403 403 403 404 
 booking.withdraw_entry          POST    in  403 403 403 ok  404 403 403 403 404 404
 booking.checkin                 GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.checkin                 POST    in  403 403 403 403 403 ok  ok  ok  ok  403
+booking.checkin_lookup          GET     in  403 403 403 403 403 ok  ok  ok  ok  403
+booking.inbox                   GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.manage_list             GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.export_csv              GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.report                  GET     in  403 403 403 403 403 ok  ok  ok  ok  403

@@ -10,19 +10,11 @@ from koin_media.booking.models import Booking
 from koin_media.extensions import db
 
 from .booking_helpers import make_program, make_slot, school_user
-from .conftest import PASSWORD
+from .browser_fixtures import log_in
 
 pytestmark = pytest.mark.browser
 WITA = ZoneInfo("Asia/Makassar")
 TIMEOUT_MS = 20_000
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
 
 
 def test_school_books_on_the_calendar_staff_confirm_school_gets_the_ics(make_app, live_server, browser, factory):

@@ -15,6 +15,7 @@ from ..assets.models import KINDS, LICENSES
 from ..assets.models import STATUSES as ASSET_STATUSES
 from ..booking.models import ACTION_STATUSES, LEVELS
 from ..booking.models import STATUSES as BOOKING_STATUSES
+from ..notifications.models import NOTICE_KINDS
 from ..roles import ROLES, SELF_SERVICE_ROLES
 from .helpers import MAX_PAGE, MAX_PER_PAGE
 
@@ -92,6 +93,17 @@ SCHEMAS = {
         optional=("community", "business_name", "sector", "regency", "school"),
     ),
     "Message": obj({"message": STRING}),
+    "Notice": obj(
+        {
+            "id": INTEGER,
+            "kind": {"enum": list(NOTICE_KINDS)},
+            "text": {"type": "string", "description": "in the caller's language"},
+            "asset_id": maybe(INTEGER),
+            "url": maybe(URL),
+            "created_at": TIMESTAMP,
+            "read_at": maybe(TIMESTAMP),
+        }
+    ),
     "Asset": obj(
         {
             "id": INTEGER,
@@ -139,11 +151,49 @@ SCHEMAS = {
                     ),
                     "rejection_reason": maybe(STRING),
                     "problem": maybe(STRING),
+                    "pending_edit": {
+                        **maybe(
+                            obj(
+                                {
+                                    "fields": {
+                                        "type": "object",
+                                        "properties": {
+                                            "title": STRING,
+                                            "license": {"enum": list(LICENSES)},
+                                            "credit": STRING,
+                                            "consent": BOOLEAN,
+                                        },
+                                    },
+                                    "submitted_at": TIMESTAMP,
+                                    "version": STRING,
+                                }
+                            )
+                        ),
+                        "description": "The owner's edit of a published asset waiting for review (the rest of "
+                        "the answer is the live version); owner and staff only.",
+                    },
                 },
-                optional=("rejection_reason", "problem"),
+                optional=("rejection_reason", "problem", "pending_edit"),
             ),
         ]
     },
+    "Download": obj(
+        {
+            "id": INTEGER,
+            "asset_id": INTEGER,
+            "title": STRING,
+            "kind": maybe({"enum": list(KINDS)}),
+            "variant": {"enum": ["original", "web"]},
+            "downloaded_at": TIMESTAMP,
+            "license": maybe({"enum": list(LICENSES)}),
+            "license_url": maybe(URL),
+            "credit_line": maybe(STRING),
+            "available": BOOLEAN,
+            "url": maybe(URL),
+            "download": maybe(URL),
+            "thumbnail": maybe(STRING),
+        }
+    ),
     "AssetPage": obj(
         {
             "items": array(ref("Asset")),
@@ -215,6 +265,10 @@ SCHEMAS = {
             "contact_phone": STRING,
             "special_needs": STRING,
             "consent": {"type": "boolean", "description": "must be JSON `true`"},
+            "level_confirmed": {
+                "type": "boolean",
+                "description": "`true` books a level the school is recorded without (422 `level_not_taught` otherwise)",
+            },
         },
         "required": ["slot_id", "students", "teachers", "level", "contact_name", "contact_phone", "consent"],
     },
@@ -256,8 +310,8 @@ SCHEMAS = {
             "actions": {
                 **array({"enum": list(ACTION_STATUSES)}),
                 "description": "What the caller may do to the booking now (Booking.allowed_actions), sorted: "
-                "the same buttons the booking's page shows. Timing rules (an expired request, check-in "
-                "opening) can still refuse an action at the moment it is taken.",
+                "the same buttons the booking's page shows; `check_in` only while the check-in window is "
+                "open. A request that expires meanwhile can still be refused at the moment it is decided.",
             },
         }
     ),
@@ -284,6 +338,31 @@ SCHEMAS = {
         }
     ),
     "Reason": {"type": "object", "properties": {"reason": STRING}},
+    "AssetDetails": {
+        "type": "object",
+        "description": "Only the fields sent change. Community, regency and venue by slug or name.",
+        "properties": {
+            "title": STRING,
+            "description": STRING,
+            "tags": {"anyOf": [STRING, array(STRING)], "description": "a list, or text separated by commas"},
+            "community": STRING,
+            "regency": STRING,
+            "venue": STRING,
+            "license": {"enum": ["", *LICENSES]},
+            "credit": STRING,
+            "consent": {"type": "boolean", "description": "yes only as JSON `true`"},
+        },
+    },
+    "Review": {
+        "type": "object",
+        "properties": {
+            "reason": STRING,
+            "edit_version": {
+                "type": "string",
+                "description": "`pending_edit.version` of the edit decided; required while an edit waits",
+            },
+        },
+    },
 }
 
 ERROR_TEXTS = {
@@ -389,6 +468,7 @@ def _paths() -> dict:
                             "regency": STRING,
                             "school_name": STRING,
                             "npsn": STRING,
+                            "levels": {"type": "array", "items": {"enum": list(LEVELS)}},
                         },
                         "required": ["email", "password", "role", "name"],
                     },
@@ -423,6 +503,35 @@ def _paths() -> dict:
                 "signed in",
                 "The caller's account, with `email_verified`.",
                 {"200": answer(ref("User")), **errors(401)},
+            )
+        },
+        f"{API}/me/downloads": {
+            "get": operation(
+                "ikm",
+                "The caller's downloads, newest first: `title`, `variant`, `downloaded_at`, the `license` "
+                "(`license_url`: its text) and `credit_line` it was downloaded under (a licence approved "
+                "later does not change them), and `download` (POST there, as "
+                "`/assets/{asset_id}/download`, to download again). An asset since taken out of the catalogue "
+                "is `available: false`, without links.",
+                {"200": answer(envelope(ref("Download"))), **errors(*SIGNED_IN)},
+                parameters=PAGING,
+            )
+        },
+        f"{API}/notices": {
+            "get": operation(
+                "creator",
+                "The caller's own notices (an asset of theirs approved or rejected, with the reason), newest "
+                "first, in the caller's language; `url` leads to the asset (null once it is deleted). Besides the "
+                "envelope: `unread`. Listing marks nothing as read.",
+                {"200": answer({"allOf": [envelope(ref("Notice")), obj({"unread": INTEGER})]}), **errors(*SIGNED_IN)},
+                parameters=PAGING,
+            )
+        },
+        f"{API}/notices/read": {
+            "post": operation(
+                "creator",
+                "Mark every notice of the caller as read → `{unread: 0}`.",
+                {"200": answer(obj({"unread": INTEGER})), **errors(*SIGNED_IN, 415)},
             )
         },
         f"{API}/auth/password-reset": {
@@ -517,6 +626,25 @@ def _paths() -> dict:
                 {"200": answer(ref("AssetDetail")), **errors(404)},
                 security=ANYONE,
                 parameters=[path("asset_id", ID)],
+            ),
+            "post": operation(
+                "owner, staff",
+                "Edit the details sent (`AssetDetails`), as the edit page does. A published asset stays "
+                "published: from its owner, a new `title`, `license`, `credit` or `consent` waits for review "
+                "in `pending_edit` (replacing one waiting) while the live version stays in the catalogue; the "
+                "other fields, and staff's edits, apply at once. 422 when a published asset would lose its "
+                "title, licence or consent.",
+                {"200": answer(ref("AssetDetail")), **errors(*SIGNED_IN, 404, 415, 422)},
+                parameters=[path("asset_id", ID)],
+                requestBody=body(ref("AssetDetails"), required=True),
+            ),
+        },
+        f"{API}/assets/{{asset_id}}/pending-edit": {
+            "delete": operation(
+                "owner",
+                "Withdraw the edit waiting for review; the live version is unchanged. 409 `no_pending_edit`.",
+                {"200": answer(ref("AssetDetail")), **errors(*SIGNED_IN, 404, 409)},
+                parameters=[path("asset_id", ID)],
             )
         },
         f"{API}/assets/{{asset_id}}/download": {
@@ -542,12 +670,15 @@ def _paths() -> dict:
             f"{API}/assets/{{asset_id}}/{decision}": {
                 "post": operation(
                     "staff",
-                    "Approve an asset waiting for review; 409 otherwise."
+                    "Approve an asset waiting for review, or apply a published asset's `pending_edit`; 409 "
+                    "otherwise, or `edit_changed` when an edit waits and `edit_version` is missing or not its version."
                     if decision == "approve"
-                    else "Reject an asset waiting for review with a `reason` the creator sees; 409 otherwise.",
+                    else "Reject an asset waiting for review with a `reason` the creator sees, or discard a "
+                    "published asset's `pending_edit` (it stays published); 409 otherwise, or `edit_changed` "
+                    "when an edit waits and `edit_version` is missing or not its version.",
                     {"200": answer(ref("AssetDetail")), **errors(*SIGNED_IN, 404, 409, 415, 422)},
                     parameters=[path("asset_id", ID)],
-                    requestBody=body(ref("Reason"), required=decision == "reject"),
+                    requestBody=body(ref("Review"), required=decision == "reject"),
                 )
             }
             for decision in ("approve", "reject")
@@ -591,6 +722,16 @@ def _paths() -> dict:
                     **errors(*SIGNED_IN, 409, 415, 422),
                 },
                 requestBody=body(ref("BookingRequest"), required=True),
+            )
+        },
+        f"{API}/bookings/pending": {
+            "get": operation(
+                "venue managers, staff",
+                "The inbox: every pending request of the caller's venues (staff: all) that can still be "
+                "decided, the soonest to expire first, then the oldest; each a `Booking` (`expires_at` is its "
+                "deadline, `actions` its buttons).",
+                {"200": answer(envelope(ref("Booking"))), **errors(*SIGNED_IN)},
+                parameters=PAGING,
             )
         },
         f"{API}/bookings/{{booking_id}}": {
@@ -738,8 +879,10 @@ def _paths() -> dict:
         "/uploads/s3/multipart/{upload_id}/complete": {
             "post": operation(
                 "creator (the upload's)",
-                "`{parts: [{PartNumber, ETag}]}` → `{location, key, bucket, asset_id, asset_url, status}`, or 422 "
-                "`file_refused` with the reason.",
+                "`{parts: [{PartNumber, ETag}], metadata}` → `{location, key, bucket, asset_id, asset_url, status, "
+                "details_complete}`, or 422 `file_refused` with the reason. `metadata` (optional, as at create) "
+                "replaces the details sent when the upload started; `details_complete` says whether review has "
+                "what it needs (title, licence, consent) or the asset will wait as a draft.",
                 {
                     "200": answer(
                         obj(
@@ -750,6 +893,7 @@ def _paths() -> dict:
                                 "asset_id": INTEGER,
                                 "asset_url": URL,
                                 "status": {"enum": list(ASSET_STATUSES)},
+                                "details_complete": BOOLEAN,
                             }
                         )
                     ),
@@ -757,7 +901,10 @@ def _paths() -> dict:
                 },
                 parameters=upload,
                 requestBody=body(
-                    obj({"parts": array(obj({"PartNumber": INTEGER, "ETag": STRING}))}),
+                    obj(
+                        {"parts": array(obj({"PartNumber": INTEGER, "ETag": STRING})), "metadata": {"type": "object"}},
+                        optional=("metadata",),
+                    ),
                     required=True,
                 ),
             )

@@ -1,0 +1,129 @@
+"""axe-core on the key pages of every role, in Indonesian, on a 390x844 phone and a 1280x800
+desktop: no violation of WCAG 2.1 A/AA or of axe's best practices (heading order, redundant
+alt text, empty table headers, landmarks ...).
+
+axe comes from node_modules (``make frontend`` installs it; the pinned version is in
+package.json). The page's CSP allows only the site's own scripts, so the browser context that
+injects axe bypasses CSP; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from koin_media.assets.models import PENDING_REVIEW
+from koin_media.booking.services import book_slot
+from koin_media.database import utcnow
+from koin_media.extensions import db
+from koin_media.localtime import LOCAL
+
+from .asset_helpers import approved_asset
+from .booking_helpers import group_request, make_program, make_slot, school_user
+from .browser_fixtures import log_in, no_horizontal_scroll
+from .conftest import Factory
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+TIMEOUT_MS = 20_000
+
+
+def seed() -> dict:
+    """A little of everything the pages list: published and waiting media, a venue with a
+    session next week, a school's booking; one account per role that signs in."""
+    factory = Factory()
+    creator = factory.user("creator", name="Baiq Nurul")
+    for title in ("Tenun Sukarara", "Pantai Kuta Mandalika", "Gendang Beleq"):
+        approved_asset(creator, title, description=f"{title} di Lombok.", tags="lombok, budaya")
+    shown = approved_asset(creator, "Kopi Sembalun", description="Kopi arabika dari kaki Rinjani.")
+    waiting = approved_asset(creator, "Sasak Ende", approved_at=None)
+    waiting.status, waiting.submitted_at = PENDING_REVIEW, utcnow() - timedelta(hours=3)
+    slot = make_slot(make_program(), starts_in=timedelta(days=9), capacity=60)
+    school = school_user()
+    booking = book_slot(school, slot.id, group_request())
+    db.session.commit()
+    return {
+        "asset_id": shown.id,
+        "venue": slot.program.venue.slug,
+        "month": slot.starts_at.astimezone(LOCAL).strftime("%Y-%m"),
+        "booking_id": booking.id,
+        "emails": {
+            "creator": creator.email,
+            "staff": factory.user("staff").email,
+            "school": school.email,
+            "ikm": factory.user("ikm").email,
+        },
+    }
+
+
+def pages(data: dict) -> dict[str | None, list[str]]:
+    """The 22 pages, grouped by who opens them (None: a visitor)."""
+    return {
+        None: [
+            "/",
+            "/assets",
+            f"/assets/{data['asset_id']}",
+            "/assets?q=zzzyyyxxx",
+            "/venues",
+            f"/venues/{data['venue']}",
+            f"/venues/{data['venue']}/calendar?month={data['month']}",
+            "/login",
+            "/register/creator",
+        ],
+        "creator": ["/my/assets", "/upload", "/my/notices"],
+        "staff": ["/staff", "/moderation", "/manage/inbox", "/manage/bookings", "/checkin", "/account"],
+        "school": ["/my/bookings", f"/bookings/{data['booking_id']}", "/account"],
+        "ikm": ["/my/downloads"],
+    }
+
+
+def audit(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    options = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]}
+    return page.evaluate("options => axe.run(document, options).then(r => r.violations)", options)
+
+
+def readable(path: str, violations: list[dict]) -> list[str]:
+    lines = []
+    for violation in violations:
+        lines.append(f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {json.dumps(node['target'])}: {node['html'][:160]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+    return lines
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_key_pages_have_no_axe_violations(make_app, live_server, browser, viewport):
+    assert AXE.exists(), "node_modules/axe-core is missing: run `make frontend`"
+    app = make_app()
+    with app.app_context():
+        data = seed()
+    server = live_server(app)
+
+    problems: list[str] = []
+    audited = 0
+    for role, paths in pages(data).items():
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale="id-ID", bypass_csp=True)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        if role:
+            log_in(page, server.url, data["emails"][role])
+        for path in paths:
+            response = page.goto(f"{server.url}{path}")
+            assert response.status == 200, f"{path} as {role or 'visitor'}: {response.status}"
+            problems += readable(path, audit(page))
+            if not no_horizontal_scroll(page):  # what axe does not check: the page fits the screen
+                problems.append(f"{path} as {role or 'visitor'}: wider than the {viewport} screen")
+            audited += 1
+        context.close()
+    assert audited == 22
+    assert problems == [], "axe found:\n" + "\n".join(problems)
