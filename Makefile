@@ -57,7 +57,7 @@ translations: install $(COMPILED)
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project "KOIN Media" -o koin_media/translations/messages.pot .
-	$(BIN)/pybabel update -i koin_media/translations/messages.pot -d koin_media/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i koin_media/translations/messages.pot -d koin_media/translations --no-fuzzy-matching
 
 # A local .env with a generated secret key, written once; real environment variables win.
 .env:

@@ -259,7 +259,10 @@ def test_moderation_lists_the_edit_beside_new_uploads_and_approval_puts_it_live(
     page = f"/moderation/{published.id}"
     review = client.get(page, headers=ID).get_data(as_text=True)
     assert 'id="pending-edit"' in review and "Fajar di Merese" in review
-    decision = {**edit_form_on(review.replace('class="form review-actions"', 'class="form"')), "decision": "approve"}
+    decision = {
+        **edit_form_on(review.replace('class="form review-actions review-decide"', 'class="form"')),
+        "decision": "approve",
+    }
     assert decision["edit_version"] == published.pending_edit_version  # the page sends the edit it shows
     response = client.post(page, data=decision, headers=ID)
     assert response.status_code == 302
@@ -368,7 +371,9 @@ def test_a_decision_that_did_not_see_the_waiting_edit_is_refused(app, published,
     page = f"/moderation/{published.id}"
     published.status = "pending_review"  # the page is opened while the upload itself waits
     db.session.commit()
-    decision = {**edit_form_on(staff.get(page).get_data(as_text=True).replace("form review-actions", "form"))}
+    decision = {
+        **edit_form_on(staff.get(page).get_data(as_text=True).replace("form review-actions review-decide", "form"))
+    }
     assert decision["edit_version"] == ""
     published.status = "approved"  # another reviewer approves it, then the owner edits it
     db.session.commit()
