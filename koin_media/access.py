@@ -86,8 +86,17 @@ def nav_total(user=current_user) -> int:
     a waiting request is not hidden behind "Menu"."""
     if not user.is_authenticated:
         return 0
-    counted = [name for name, view in current_app.view_functions.items() if hasattr(view, "nav_count")]
-    return sum(nav_badge(name, user) for name in counted)
+    return sum(nav_badge(name, user) for name in _counted_endpoints(current_app))
+
+
+def _counted_endpoints(app) -> tuple[str, ...]:
+    """The endpoints with a navigation count, found once per app (views are registered before
+    the first request), not by walking every view on every page."""
+    counted = app.extensions.get("koin_nav_counted")
+    if counted is None:
+        counted = tuple(name for name, view in app.view_functions.items() if hasattr(view, "nav_count"))
+        app.extensions["koin_nav_counted"] = counted
+    return counted
 
 
 def is_staff(user=current_user) -> bool:

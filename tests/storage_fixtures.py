@@ -11,7 +11,10 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
+from koin_media.accounts.services import create_token
 from koin_media.storage import get_storage
+
+from .asset_helpers import Uploader
 
 BACKENDS = ["local", "s3"]
 REGION = "ap-southeast-3"
@@ -123,3 +126,16 @@ class Transport:
 @pytest.fixture
 def transport(storage_app, backend):
     return Transport(storage_app, backend)
+
+
+@pytest.fixture
+def creator(storage_app, factory):
+    """The creator who uploads (a test module may define its own, e.g. with a name)."""
+    return factory.user("creator")
+
+
+@pytest.fixture
+def uploader(storage_app, transport, creator):
+    """The creator's script uploading through the JSON API with a bearer token."""
+    _token, plain = create_token(creator, "tests")
+    return Uploader(storage_app.test_client(), transport, plain)

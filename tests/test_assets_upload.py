@@ -16,17 +16,6 @@ from . import samples
 from .asset_helpers import DETAILS, PART_SIZE, Uploader, plain_upload
 
 
-@pytest.fixture
-def creator(storage_app, factory):
-    return factory.user("creator")
-
-
-@pytest.fixture
-def uploader(storage_app, transport, creator):
-    _token, plain = create_token(creator, "tests")
-    return Uploader(storage_app.test_client(), transport, plain)
-
-
 def objects_of(asset: Asset) -> list[str]:
     return list(get_storage().list_keys(f"assets/{asset.uuid}/"))
 

@@ -34,17 +34,6 @@ KB, MIB = 1024, 1024 * 1024
 ALL_KINDS = ("image", "video", "audio", "document")
 
 
-@pytest.fixture
-def creator(storage_app, factory):
-    return factory.user("creator")
-
-
-@pytest.fixture
-def uploader(storage_app, transport, creator):
-    _token, plain = create_token(creator, "tests")
-    return Uploader(storage_app.test_client(), transport, plain)
-
-
 def declare(uploader, size: int, name: str = "foto.jpg", last_modified: int = 1):
     """Start an upload that declares ``size`` bytes (the bytes themselves are never read)."""
     body = {"filename": name, "type": "", "metadata": {"size": size, "lastModified": last_modified}}

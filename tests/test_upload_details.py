@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from koin_media.accounts.services import create_token
 from koin_media.assets.models import DRAFT, PENDING_REVIEW, PROCESSING, REJECTED_FILE, Asset
 from koin_media.assets.upload_routes import MAX_STATUS_IDS
 from koin_media.extensions import db
 
 from . import samples
-from .asset_helpers import DETAILS, Uploader
+from .asset_helpers import DETAILS
 from .conftest import Auth, csrf_token
-
-
-@pytest.fixture
-def creator(storage_app, factory):
-    return factory.user("creator")
-
-
-@pytest.fixture
-def uploader(storage_app, transport, creator):
-    _token, plain = create_token(creator, "tests")
-    return Uploader(storage_app.test_client(), transport, plain)
 
 
 def complete_with(uploader, created: dict, parts: list[dict], metadata: dict | None):

@@ -24,7 +24,7 @@ from koin_media.media.processing import ProcessingFailed, process, web_rendition
 from koin_media.storage import get_storage
 
 from . import samples
-from .asset_helpers import DETAILS, Uploader
+from .asset_helpers import DETAILS
 from .conftest import Auth, csrf_token
 
 LOCATION = "+08.5833+116.1167/"  # Mataram, as a phone writes it into a recording
@@ -177,12 +177,6 @@ def test_the_worker_s_trouble_is_retried_the_file_s_is_corrupt(rc, err, retryabl
 @pytest.fixture
 def creator(storage_app, factory):
     return factory.user("creator", name="Lalu Ahmad")
-
-
-@pytest.fixture
-def uploader(storage_app, transport, creator):
-    _token, plain = create_token(creator, "tests")
-    return Uploader(storage_app.test_client(), transport, plain)
 
 
 def upload(uploader, path: Path, staff) -> Asset:

@@ -30,17 +30,25 @@ COORDINATOR_STATUSES = (COORDINATOR_PENDING, COORDINATOR_APPROVED, COORDINATOR_R
 LEVELS = ("SD", "SMP", "SMA", "SMK")
 
 
-def level_set(text: str | None) -> set[str]:
-    """The levels of a stored comma-separated list ("SMP,SMA")."""
-    return {level for level in (text or "").split(",") if level}
-
-
 def levels_text(values) -> str:
     """Levels as stored: known ones only, in the order of LEVELS."""
     unknown = set(values) - set(LEVELS)
     if unknown:
         raise ValueError(f"unknown school levels: {sorted(unknown)}")
     return ",".join(level for level in LEVELS if level in set(values))
+
+
+class HasLevels:
+    """A model whose ``levels`` column holds a comma-separated subset of LEVELS: what a school
+    teaches, what a program is offered to. ``level_set`` reads and writes it as a set."""
+
+    @property
+    def level_set(self) -> set[str]:
+        return {level for level in (self.levels or "").split(",") if level}
+
+    @level_set.setter
+    def level_set(self, values) -> None:
+        self.levels = levels_text(values)
 
 
 COORDINATOR_STATUS_LABELS = {
@@ -50,7 +58,7 @@ COORDINATOR_STATUS_LABELS = {
 }
 
 
-class School(db.Model):
+class School(HasLevels, db.Model):
     """A school, identified by its NPSN; several coordinators may act for one school (the
     approved ones: see ``User.acts_for_school``)."""
 
@@ -73,14 +81,6 @@ class School(db.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
-
-    @property
-    def level_set(self) -> set[str]:
-        return level_set(self.levels)
-
-    @level_set.setter
-    def level_set(self, values) -> None:
-        self.levels = levels_text(values)
 
     @property
     def level_list(self) -> list[str]:

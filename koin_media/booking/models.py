@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import LEVELS, School, User, level_set, levels_text
+from ..accounts.models import LEVELS, HasLevels, School, User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..venues.models import Venue
@@ -89,7 +89,7 @@ def _in(values) -> str:
     return "({})".format(", ".join(f"'{v}'" for v in values))
 
 
-class Program(db.Model):
+class Program(HasLevels, db.Model):
     """What a group does at a venue, with the rules a booking must meet."""
 
     __tablename__ = "programs"
@@ -118,14 +118,6 @@ class Program(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     venue: Mapped[Venue] = relationship(lazy="joined")
-
-    @property
-    def level_set(self) -> set[str]:
-        return level_set(self.levels)
-
-    @level_set.setter
-    def level_set(self, values) -> None:
-        self.levels = levels_text(values)
 
     def teachers_needed(self, students: int) -> int:
         return -(-students // self.students_per_teacher)
