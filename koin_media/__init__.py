@@ -146,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from .booking import views as booking_views
     from .main import routes as main_routes
     from .notifications import routes as notice_routes
+    from .promo import bp as promo_bp
     from .storage import bp as storage_bp
     from .storage import routes as storage_routes
     from .venues import bp as venues_bp
@@ -162,7 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     jobs = (asset_jobs, renditions, booking_jobs)  # their tasks join the queue when imported
     app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
 
-    for blueprint in (main.bp, accounts_bp, api_bp, admin_bp, assets_bp, storage_bp, venues_bp, booking_bp):
+    for blueprint in (main.bp, accounts_bp, api_bp, admin_bp, assets_bp, promo_bp, storage_bp, venues_bp, booking_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
     notifications.init_app(app)

@@ -17,12 +17,13 @@ LAYERS: list[set[str]] = [
     {
         "config", "database", "localtime", "extensions", "roles", "validators", "json_bodies",
         "localdisk", "media", "i18n", "forms", "security", "access", "errors", "audit", "ratelimit",
-        "jobs", "pagecache", "storage",
+        "jobs", "pagecache", "storage", "sitelinks",
     },
     {"reference"},
     {"accounts"},
     {"venues"},
     {"assets"},
+    {"promo"},  # collections, kits and calls gather published assets
     {"booking"},  # venue pages show programs, slots and the venue's media
     {"notifications"},  # listens to accounts and booking signals
     {"admin", "api", "main", "cli", "worker"},

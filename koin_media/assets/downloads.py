@@ -33,6 +33,7 @@ class WebSizeNotReady(DownloadRefused):
 
 
 UNPUBLISHED = _l("Only published assets can be downloaded.")
+UNKNOWN_VARIANT = _l("This asset has no such version to download.")
 
 
 def history(user) -> Select:
@@ -94,15 +95,25 @@ def download_filename(asset: Asset, variant: str) -> str:
     return f"{title}{extension}"
 
 
+def variant_file(asset: Asset, variant: str) -> tuple[str, str | None, str]:
+    """(storage key, content type, file name) of ``variant`` of ``asset``, for a single download
+    and a kit alike; DownloadRefused when the asset has no such variant (yet)."""
+    if variant == "original":
+        return asset.storage_key, asset.mime, download_filename(asset, "original")
+    if variant == "web":
+        web = asset.web_file
+        if web is None:  # a video or audio whose rendition is not made yet
+            raise WebSizeNotReady()
+        return web[0], web[1], download_filename(asset, "web")
+    raise DownloadRefused(UNKNOWN_VARIANT)
+
+
 def create_download(asset: Asset, user, variant: str) -> tuple[str, int]:
     """Log the download and hand out a short-lived link to the chosen variant: (url, seconds
     it stays valid)."""
     check_downloadable(asset, user)
-    web = asset.web_file
-    if variant == "web" and web is None:  # a video or audio whose rendition is not made yet
-        raise WebSizeNotReady()
-    key, mime = web if variant == "web" else (asset.storage_key, asset.mime)
-    link = get_storage().download_url(key, download_filename(asset, variant), mime)
+    key, mime, filename = variant_file(asset, variant)
+    link = get_storage().download_url(key, filename, mime)
     record_download(asset, user, variant, key)
     return link
 

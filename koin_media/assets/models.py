@@ -297,15 +297,20 @@ class Asset(db.Model):
         return or_(cls.status == PENDING_REVIEW, and_(cls.status == APPROVED, cls.edit_submitted_at.is_not(None)))
 
     @property
-    def credit_line(self) -> str:
-        """Title, who made it and their community, licence. The community is left out when the
-        credit already names it as one of its parts ("Baiq / Lombok Phonegraphy"), however
-        it is spelled or spaced, so the line a business pastes never repeats it."""
+    def credited_to(self) -> str:
+        """Who made it and their community. The community is left out when the credit already
+        names it as one of its parts ("Baiq / Lombok Phonegraphy"), however it is spelled or
+        spaced, so the line a business pastes never repeats it."""
         who = " ".join(self.credit.split()) or self.owner.name
         community = self.community.name if self.community else ""
         if community and _same_name(community) not in {_same_name(part) for part in CREDIT_PARTS.split(who)}:
             who = f"{who} / {community}"
-        return f"{self.title} — {who}, {self.license} (KOIN Media NTB)"
+        return who
+
+    @property
+    def credit_line(self) -> str:
+        """Title, who made it and their community, licence."""
+        return f"{self.title} — {self.credited_to}, {self.license} (KOIN Media NTB)"
 
 
 # Separators people put between the names of a credit: "Baiq / Lombok Phonegraphy", "Baiq, …".

@@ -19,8 +19,9 @@ from ..accounts.models import User
 from ..accounts.signals import password_reset_requested, verification_needed
 from ..extensions import db
 from ..jobs import job
+from ..sitelinks import site_link
 from .models import EMAIL_VERIFICATION, PASSWORD_RESET
-from .outbox import add, render, site_link
+from .outbox import add, render
 
 log = logging.getLogger(__name__)
 

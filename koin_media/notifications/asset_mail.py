@@ -8,9 +8,10 @@ creator's language, with the title, a link to the asset and, for a rejection, th
 from __future__ import annotations
 
 from ..assets.signals import asset_reviewed
+from ..sitelinks import site_link
 from .models import ASSET_APPROVED, ASSET_REJECTED
 from .notices import add_notice
-from .outbox import add, recipient_locale, render, site_link
+from .outbox import add, recipient_locale, render
 
 KIND_OF_ACTION = {"approved": ASSET_APPROVED, "rejected": ASSET_REJECTED}
 

@@ -22,9 +22,10 @@ from ..booking.signals import booking_changed, waitlist_changed
 from ..database import utcnow
 from ..extensions import db
 from ..roles import SCHOOL
+from ..sitelinks import site_link
 from . import models as kinds
 from .addressing import office_receivers
-from .outbox import add, organizer_address, recipient_locale, render, site_link
+from .outbox import add, organizer_address, recipient_locale, render
 
 # -- recipients ------------------------------------------------------------------------------
 

@@ -21,8 +21,9 @@ from ..assets.models import Asset, AssetDownload
 from ..database import utcnow
 from ..extensions import db
 from ..localtime import LOCAL, local_day_range
+from ..sitelinks import site_link
 from .models import ASSET_DIGEST, DownloadDigest
-from .outbox import add, recipient_locale, render, site_link
+from .outbox import add, recipient_locale, render
 
 WEEK = timedelta(days=7)
 

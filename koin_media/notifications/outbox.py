@@ -27,7 +27,6 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
-from werkzeug.routing import BuildError
 
 from ..database import utcnow
 from ..extensions import db
@@ -58,19 +57,6 @@ ICS_METHOD = re.compile(r"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
 def recipient_locale(user) -> str:
     locale = getattr(user, "locale", None)
     return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def site_link(endpoint: str | None = None, **values) -> str:
-    """An absolute link on the site (``PUBLIC_URL``), built without a request (jobs) and never
-    from a request's ``Host`` header, which the sender of a request chooses."""
-    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if endpoint is None:
-        return base + "/"
-    try:
-        path = current_app.url_map.bind("localhost").build(endpoint, values)
-    except BuildError:
-        return base + "/"
-    return base + path
 
 
 def render(kind: str, locale: str, **context) -> tuple[str, str]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from ..accounts.coordinators import approvers_of
 from ..accounts.models import User
 from ..accounts.signals import coordinator_changed
+from ..sitelinks import site_link
 from . import models as kinds
 from .addressing import office_receivers
-from .outbox import add, recipient_locale, render, site_link
+from .outbox import add, recipient_locale, render
 
 
 def _write(kind: str, users, template: str | None = None, **context) -> list:

@@ -1,0 +1,25 @@
+"""placeholder for issue 11 (usage_rights): filled by the engineer who owns it
+
+Revision ID: 0022_usage_rights
+Revises: 0021_duplicates
+Create Date: 2026-12-01 02:20:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import koin_media.database  # noqa: F401  (column types used by autogenerate)
+
+# revision identifiers, used by Alembic.
+revision = "0022_usage_rights"
+down_revision = "0021_duplicates"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
