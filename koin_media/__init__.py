@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import routes as main_routes
     from .notifications import routes as notice_routes
     from .promo import bp as promo_bp
+    from .promo import models as promo_models  # noqa: F401  (its tables, until its views import it)
     from .storage import bp as storage_bp
     from .storage import routes as storage_routes
     from .venues import bp as venues_bp

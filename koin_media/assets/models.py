@@ -349,10 +349,24 @@ class MultipartUpload(db.Model):
     asset: Mapped[Asset | None] = relationship()
 
 
+# What a business says a download is for (the download dialog and a kit ask; creators see it).
+DOWNLOAD_PURPOSES = {
+    "packaging": _l("Packaging or label"),
+    "social": _l("Social media post"),
+    "print": _l("Print (poster, brochure, banner)"),
+    "video": _l("Video"),
+    "other": _l("Other"),
+}
+
+
 class AssetDownload(db.Model):
-    """One download: who, for which business, which variant, when, and under which terms."""
+    """One download: who, for which business, which variant, what for, when, and under which
+    terms."""
 
     __tablename__ = "asset_downloads"
+    __table_args__ = (
+        CheckConstraint(f"purpose IS NULL OR purpose IN {_in(DOWNLOAD_PURPOSES)}", name="purpose_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
@@ -363,6 +377,8 @@ class AssetDownload(db.Model):
     # approved later changes the asset's, never the terms of a copy already taken.
     license: Mapped[str | None] = mapped_column(String(20))
     credit_line: Mapped[str | None] = mapped_column(Text)
+    # NULL for downloads made before the dialog asked (migration 0019).
+    purpose: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship()
