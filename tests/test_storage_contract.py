@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from koin_media.storage import InvalidPart, ObjectNotFound, UploadNotFound, get_storage
+from koin_media.storage import InvalidPart, ObjectNotFound, StorageError, UploadNotFound, get_storage
 
 MIB = 1024 * 1024
 FIRST_PART = os.urandom(5 * MIB)  # S3's smallest allowed part that is not the last
@@ -125,6 +125,36 @@ def test_abort_removes_the_upload(storage, transport):
     with pytest.raises(UploadNotFound):
         storage.list_parts(key, upload_id)
     assert upload_id not in [u.upload_id for u in storage.list_multipart_uploads()]
+    assert storage.head(key) is None
+
+
+def test_parts_the_app_sends_itself_make_one_object(storage):
+    """upload_part: the app writes an object part by part (a promo kit's ZIP as it is made)."""
+    key = new_key("kit.zip")
+    upload_id = storage.create_multipart(key, "application/zip")
+    etags = [storage.upload_part(key, upload_id, n, part) for n, part in enumerate([FIRST_PART, LAST_PART], 1)]
+    assert etags == [md5(FIRST_PART), md5(LAST_PART)]
+    listed = storage.list_parts(key, upload_id)
+    assert [(p.part_number, p.etag, p.size) for p in listed] == [
+        (1, md5(FIRST_PART), len(FIRST_PART)),
+        (2, md5(LAST_PART), len(LAST_PART)),
+    ]
+    info = storage.complete_multipart(key, upload_id, list(enumerate(etags, 1)))
+    assert (info.size, info.content_type) == (len(CONTENT), "application/zip")
+    assert info.etag == multipart_etag(FIRST_PART, LAST_PART)
+    assert b"".join(storage.iter_chunks(key)) == CONTENT
+    assert storage.list_multipart_uploads("assets/") == []
+
+
+def test_upload_part_to_an_aborted_upload_is_refused(storage, backend):
+    key = new_key("kit.zip")
+    upload_id = storage.create_multipart(key, "application/zip")
+    storage.upload_part(key, upload_id, 1, FIRST_PART)
+    storage.abort_multipart(key, upload_id)
+    # UploadNotFound from the local store and from S3 (NoSuchUpload); moto answers a 500 instead.
+    with pytest.raises(UploadNotFound if backend == "local" else StorageError):
+        storage.upload_part(key, upload_id, 2, LAST_PART)
+    assert storage.list_multipart_uploads("assets/") == []
     assert storage.head(key) is None
 
 

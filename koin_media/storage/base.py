@@ -218,6 +218,12 @@ class Storage(ABC):
         Content-Length; local: a signed maximum the app enforces), and its lifetime."""
 
     @abstractmethod
+    def upload_part(self, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        """Store part ``part_number`` from the app itself (a promo kit's ZIP, written as it is
+        made); returns its ETag. Every part but the last must be the same size, at least
+        MIN_PART_SIZE, as S3 requires at complete and the local backend places parts by it."""
+
+    @abstractmethod
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]: ...
 
     @abstractmethod

@@ -169,6 +169,17 @@ class S3Storage(Storage):
         )
         return url, self.upload_ttl
 
+    def upload_part(self, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        check_key(key)
+        check_part_number(part_number)
+        try:
+            answer = self.client.upload_part(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, upload_id) from exc
+        return normalize_etag(answer["ETag"])
+
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         check_key(key)
         parts, marker = [], 0
