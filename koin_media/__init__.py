@@ -128,7 +128,10 @@ def _register_blueprints(app: Flask) -> None:
     from .api import auth as api_auth
     from .api import bookings as api_bookings
     from .api import bp as api_bp
+    from .api import calls as api_calls
+    from .api import collections as api_collections
     from .api import downloads as api_downloads
+    from .api import kits as api_kits
     from .api import notices as api_notices
     from .api import openapi as api_openapi
     from .api import reference as api_reference
@@ -136,8 +139,9 @@ def _register_blueprints(app: Flask) -> None:
     from .api import users as api_users
     from .api import venues as api_venues
     from .assets import bp as assets_bp
+    from .assets import crops as asset_crops
+    from .assets import focus_routes, moderation, renditions, rights_jobs, rights_routes, share_routes, upload_routes
     from .assets import jobs as asset_jobs
-    from .assets import moderation, renditions, upload_routes
     from .assets import routes as asset_routes
     from .booking import bp as booking_bp
     from .booking import checkin_views, files_routes, manage_lists, reports, schedule_views
@@ -147,7 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     from .main import routes as main_routes
     from .notifications import routes as notice_routes
     from .promo import bp as promo_bp
-    from .promo import models as promo_models  # noqa: F401  (its tables, until its views import it)
+    from .promo import call_routes, collection_routes, kit_routes
+    from .promo import jobs as promo_jobs
     from .storage import bp as storage_bp
     from .storage import routes as storage_routes
     from .venues import bp as venues_bp
@@ -160,8 +165,15 @@ def _register_blueprints(app: Flask) -> None:
         asset_routes, moderation, upload_routes, booking_views, files_routes, manage_lists, booking_venue_pages,
         checkin_views, reports, venue_pages, schedule_views, school_routes,
         api_notices, notice_routes,
+        kit_routes, api_kits,
+        collection_routes, api_collections,
+        call_routes, api_calls,
+        share_routes,
+        rights_routes,
+        focus_routes,
     )  # fmt: skip
-    jobs = (asset_jobs, renditions, booking_jobs)  # their tasks join the queue when imported
+    # Their tasks join the queue when imported.
+    jobs = (asset_jobs, renditions, booking_jobs, rights_jobs, asset_crops, promo_jobs)
     app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
 
     for blueprint in (main.bp, accounts_bp, api_bp, admin_bp, assets_bp, promo_bp, storage_bp, venues_bp, booking_bp):

@@ -44,6 +44,10 @@ ACTION_LABELS = {
     "asset.approve": _l("Approved and published"),
     "asset.reject": _l("Rejected, with a reason for the creator"),
     "asset.delete": _l("Deleted"),
+    "asset.expire": _l("Usage period ended: left the catalogue"),
+    "asset.republish": _l("Usage period extended: published again"),
+    "asset.release.store": _l("Consent document stored"),
+    "asset.release.remove": _l("Consent document removed"),
     "booking.request": _l("Visit requested"),
     "booking.confirm": _l("Booking confirmed"),
     "booking.reject": _l("Booking request declined"),
@@ -70,6 +74,12 @@ ACTION_LABELS = {
     "venue.create": _l("Venue created"),
     "venue.update": _l("Venue changed"),
     "venue.close": _l("Venue closed for a period"),
+    "call.create": _l("Call for content created"),
+    "call.update": _l("Call for content changed"),
+    "call.open": _l("Call for content opened"),
+    "call.closed": _l("Call for content closed"),
+    "call.draft": _l("Call for content back to draft"),
+    "call.export": _l("Contributions exported as a kit"),
 }
 
 

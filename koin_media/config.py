@@ -101,7 +101,15 @@ def from_environment() -> dict:
         "MAX_IMAGE_PIXELS": env_int("KOIN_MAX_IMAGE_PIXELS", 150_000_000),
         "TRANSCODE_TIMEOUT": env_int("KOIN_TRANSCODE_TIMEOUT", 30 * 60),
         "TRANSCODE_THREADS": env_int("KOIN_TRANSCODE_THREADS", 2),
+        # The duplicate warning (assets/duplicates.py): photos whose perceptual hashes differ in
+        # at most this many of their 64 bits are "similar" (0: identical hashes only); exact copies
+        # (the same SHA-256) are always flagged.
+        "NEAR_DUPLICATE_DISTANCE": min(max(env_int("KOIN_NEAR_DUPLICATE_DISTANCE", 8), 0), 64),
         "CREATOR_QUOTA_BYTES": env_int("KOIN_CREATOR_QUOTA_GB", 50) * 1024 * MB,
+        # Usage rights (assets/rights.py): the consent/model-release document's size limit, and
+        # how many days before an asset's usable-until date its owner and staff are warned.
+        "RELEASE_MAX_BYTES": env_int("KOIN_RELEASE_MAX_BYTES", 10 * MB),
+        "RIGHTS_WARNING_DAYS": env_int("KOIN_RIGHTS_WARNING_DAYS", 14),
         "UPLOAD_MAX_UNFINISHED": env_int("KOIN_UPLOAD_MAX_UNFINISHED", 5),
         "MAIL_SMTP_HOST": env_str("KOIN_MAIL_SMTP_HOST"),
         "MAIL_SMTP_PORT": env_int("KOIN_MAIL_SMTP_PORT", 587),
@@ -120,6 +128,15 @@ def from_environment() -> dict:
         "QUEUE_PATH": env_str("KOIN_QUEUE_PATH", str(INSTANCE_DIR / "queue.sqlite3")),
         "JOB_LEASE_SECONDS": env_int("KOIN_JOB_LEASE_SECONDS", 120),
         "WORKER_STALE_SECONDS": env_int("KOIN_WORKER_STALE_SECONDS", 300),
+        # Promo kits (promo/kits.py): the ZIP goes to the store in parts of this size as it is
+        # written (never below S3's 5 MiB minimum), what one kit may hold, how long it lasts.
+        "KIT_PART_BYTES": max(env_int("KOIN_KIT_PART_BYTES", 16 * MB), 5 * MB),
+        "KIT_MAX_FILES": env_int("KOIN_KIT_MAX_FILES", 100),
+        "KIT_MAX_BYTES": env_int("KOIN_KIT_MAX_BYTES", 10 * 1024 * MB),
+        "KIT_TTL_HOURS": env_int("KOIN_KIT_TTL_HOURS", 72),
+        # Collections (promo/collections.py): how many one user keeps, how many assets one holds.
+        "COLLECTIONS_PER_USER": max(env_int("KOIN_COLLECTIONS_PER_USER", 50), 1),
+        "COLLECTION_MAX_ITEMS": max(env_int("KOIN_COLLECTION_MAX_ITEMS", 100), 1),
         "MIN_FREE_DISK_MB": env_int("KOIN_MIN_FREE_DISK_MB", 1024),
         "TEMP_MAX_AGE_MINUTES": env_int("KOIN_TEMP_MAX_AGE_MINUTES", 60),
         "PROCESSING_DIR": env_str("KOIN_PROCESSING_DIR", str(Path(tempfile.gettempdir()) / "koin-media-processing")),

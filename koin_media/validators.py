@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,53 @@ def strip_text(value):
 # garble what other people read. A multi-line field keeps tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# Characters that reorder or split what people read (bidi overrides, isolates and marks, line
+# and paragraph separators) or that show nothing (zero-width space, word joiner, BOM): a name
+# or title others read must read as what it is. ZWJ and ZWNJ stay (emoji sequences, scripts).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def unreadable(text: str) -> bool:
+    """``text`` holds a control, separator, bidi or invisible format character."""
+    return any(
+        char in _BIDI_CONTROLS
+        or unicodedata.category(char) in _REFUSED_CATEGORIES
+        or (unicodedata.category(char) == "Cf" and char not in _KEPT_FORMAT)
+        for char in text
+    )
+
+
+def visible(text: str) -> bool:
+    """``text`` has at least one character that shows (not a space, control or format mark)."""
+    return any(unicodedata.category(char)[0] not in "ZC" for char in text)
+
+
+def readable_text(form, field):
+    """WTForms validator for a name or title other people read: sent as text (a JSON ``true``
+    or ``123`` is no name), with something visible in it and no character that hides or
+    reorders it."""
+    if field.name in getattr(form, "json_sent", {}) and not isinstance(form.json_sent[field.name], str):
+        raise ValidationError(_l("%(field)s must be text.", field=field.label.text))
+    if isinstance(field.data, str) and field.data and (unreadable(field.data) or not visible(field.data)):
+        raise ValidationError(
+            _l(
+                "%(field)s must have visible characters and no invisible or direction-changing ones.",
+                field=field.label.text,
+            )
+        )
+
+
+def lookup_text(value, max_length: int) -> str | None:
+    """``value`` if it can name a row (a slug, a token from a URL): text of 1 to ``max_length``
+    characters without control characters; None otherwise, which callers treat as "no such
+    row". On PostgreSQL a NUL in a query parameter is an error (a 500), not a miss."""
+    if not isinstance(value, str) or not value or len(value) > max_length or _CONTROL.search(value):
+        return None
+    return value
 
 
 def refuse_control_characters(form, field):

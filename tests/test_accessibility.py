@@ -15,16 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from koin_media.assets.models import PENDING_REVIEW
+from koin_media.assets.calls import save_call
+from koin_media.assets.models import PENDING_REVIEW, AssetDuplicate
 from koin_media.booking.services import book_slot
 from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.localtime import LOCAL
+from koin_media.promo.collections import add_asset, create_collection, share
+from koin_media.promo.kits import request_kit
 
 from .asset_helpers import approved_asset
 from .booking_helpers import group_request, make_program, make_slot, school_user
 from .browser_fixtures import log_in, no_horizontal_scroll
 from .conftest import Factory
+from .kit_helpers import stored_asset
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +46,57 @@ def seed() -> dict:
     for title in ("Tenun Sukarara", "Pantai Kuta Mandalika", "Gendang Beleq"):
         approved_asset(creator, title, description=f"{title} di Lombok.", tags="lombok, budaya")
     shown = approved_asset(creator, "Kopi Sembalun", description="Kopi arabika dari kaki Rinjani.")
+    # A processed photo: its edit page shows the focus point editor (the picture itself is not stored).
+    shown.preview_key, shown.width, shown.height = f"assets/{shown.uuid}/preview.jpg", 1200, 800
     waiting = approved_asset(creator, "Sasak Ende", approved_at=None)
     waiting.status, waiting.submitted_at = PENDING_REVIEW, utcnow() - timedelta(hours=3)
+    # A possible duplicate: the queue's badge, My uploads' note, the review page's details.
+    db.session.add(AssetDuplicate(asset_id=waiting.id, other_id=shown.id, kind="near", distance=3))
     slot = make_slot(make_program(), starts_in=timedelta(days=9), capacity=60)
     school = school_user()
     booking = book_slot(school, slot.id, group_request())
     db.session.commit()
+    # A promo kit of a stored photo, built inline: its page and "Kit saya".
+    ikm = factory.user("ikm")
+    songket, _data = stored_asset(creator, "Songket Sukarara", 2048)
+    kit = request_kit(ikm, "Promosi Songket", [(songket, "original")], "social", license_accepted=True)
+    # A collection of three (its page: reorder, versions, the shared link to copy).
+    collection = create_collection(ikm, "Promosi Lebaran")
+    for asset in (songket, shown, waiting):
+        if asset.is_public:
+            add_asset(collection, asset, ikm)
+    share(collection)
+    # An open call for content with one published contribution: its page, the list, the staff's.
+    staff = factory.user("staff")
+    call = save_call(
+        None,
+        {
+            "title": "Bau Nyale 2027",
+            "brief": "Foto dan video tradisi Bau Nyale.\nFajar di Pantai Seger.",
+            "deadline": utcnow().astimezone(LOCAL).date() + timedelta(days=30),
+            "tags": "baunyale2027, Lombok Tengah",
+            "venue": slot.program.venue,
+            "license": "NTB-PROMO",
+            "required_fields": ["description"],
+            "status": "open",
+        },
+        staff,
+    )
+    approved_asset(creator, "Nyale di Seger", call_id=call.id)
     return {
+        "call": call.slug,
         "asset_id": shown.id,
+        "waiting_id": waiting.id,
         "venue": slot.program.venue.slug,
         "month": slot.starts_at.astimezone(LOCAL).strftime("%Y-%m"),
         "booking_id": booking.id,
+        "kit": kit.token,
+        "collection_id": collection.id,
         "emails": {
             "creator": creator.email,
-            "staff": factory.user("staff").email,
+            "staff": staff.email,
             "school": school.email,
-            "ikm": factory.user("ikm").email,
+            "ikm": ikm.email,
         },
     }
 
@@ -75,11 +114,37 @@ def pages(data: dict) -> dict[str | None, list[str]]:
             f"/venues/{data['venue']}/calendar?month={data['month']}",
             "/login",
             "/register/creator",
+            "/licenses/NTB-PROMO",
+            "/calls",
+            f"/calls/{data['call']}",
         ],
-        "creator": ["/my/assets", "/upload", "/my/notices"],
-        "staff": ["/staff", "/moderation", "/manage/inbox", "/manage/bookings", "/checkin", "/account"],
+        "creator": [
+            "/my/assets",
+            "/upload",
+            "/my/notices",
+            f"/assets/{data['asset_id']}/edit",
+            f"/upload?call={data['call']}",
+        ],
+        "staff": [
+            "/staff",
+            "/moderation",
+            f"/moderation/{data['waiting_id']}",
+            "/manage/inbox",
+            "/manage/bookings",
+            "/checkin",
+            "/account",
+            "/calls/manage",
+            f"/calls/{data['call']}",
+            f"/calls/{data['call']}/edit",
+        ],
         "school": ["/my/bookings", f"/bookings/{data['booking_id']}", "/account"],
-        "ikm": ["/my/downloads"],
+        "ikm": [
+            "/my/downloads",
+            "/kits",
+            f"/kits/{data['kit']}",
+            "/collections",
+            f"/collections/{data['collection_id']}",
+        ],
     }
 
 
@@ -125,5 +190,5 @@ def test_key_pages_have_no_axe_violations(make_app, live_server, browser, viewpo
                 problems.append(f"{path} as {role or 'visitor'}: wider than the {viewport} screen")
             audited += 1
         context.close()
-    assert audited == 22
+    assert audited == sum(len(paths) for paths in pages(data).values())
     assert problems == [], "axe found:\n" + "\n".join(problems)

@@ -106,4 +106,6 @@ def test_list_page_query_count_does_not_grow_with_its_length(app, client, creato
     many_api = count_queries(app, lambda: client.get("/api/v1/assets?per_page=24"))
     assert db.session.scalar(db.select(db.func.count()).select_from(Asset)) == 24
     assert many == few and many_api == few_api
-    assert many <= 8
+    # 8, and once per catalogue generation whether a published asset's usable-until day has
+    # passed (catalog._ended_before: it keeps an ended asset off the lists until the job runs).
+    assert many <= 9

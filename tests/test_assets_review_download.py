@@ -111,7 +111,12 @@ def test_ikm_downloads_original_and_web_size_and_the_creator_sees_it(
     for variant in ("original", "web"):
         response = client.post(
             f"{page}/download",
-            data={"variant": variant, "accept_license": "y", "csrf_token": csrf_token(client, page)},
+            data={
+                "variant": variant,
+                "accept_license": "y",
+                "purpose": "packaging",
+                "csrf_token": csrf_token(client, page),
+            },
         )
         assert response.status_code == 303
         status, headers, body = fetch(transport, response.headers["Location"])

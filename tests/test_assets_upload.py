@@ -35,7 +35,9 @@ def test_jpeg_upload_reaches_review_with_clean_renditions(uploader, tmp_path):
     assert asset.tag_list == ["tenun", "songket"]
     assert asset.width == 480 and asset.height == 640  # EXIF orientation applied
     storage = get_storage()
-    assert set(objects_of(asset)) == {asset.storage_key, asset.thumb_key, asset.preview_key}
+    crops = set(asset.crop_keys.values())
+    assert len(crops) == 4  # the social formats around the (default) focus point
+    assert set(objects_of(asset)) == {asset.storage_key, asset.thumb_key, asset.preview_key, asset.share_key, *crops}
     thumb = Image.open(io.BytesIO(b"".join(storage.iter_chunks(asset.thumb_key))))
     assert max(thumb.size) <= 320 and not thumb.getexif()
 

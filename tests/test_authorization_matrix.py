@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import current_app
@@ -24,12 +24,14 @@ from sqlalchemy import select
 
 from koin_media.accounts.models import ApiToken, User, UserSession, hash_token
 from koin_media.accounts.services import TOKEN_PREFIX
-from koin_media.assets.models import APPROVED, Asset
+from koin_media.assets.models import APPROVED, Asset, Call
 from koin_media.booking import services as booking_services
 from koin_media.booking import waitlist
 from koin_media.database import utcnow
 from koin_media.extensions import db
+from koin_media.promo.models import KIT_READY, Collection, CollectionItem, Kit
 from koin_media.reference.models import Community, Regency
+from koin_media.storage import get_storage
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_users
 from .conftest import PASSWORD, csrf_token
@@ -84,8 +86,8 @@ admin.users                     GET     in  403 403 403 403 403 403 403 ok  ok  
 admin.set_active                POST    in  403 403 403 403 403 403 403 403 ok  403
 api.me                          GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.my_downloads                GET     in  403 403 ok  403 403 403 403 403 ok  403
-api.notices                     GET     in  ok  ok  403 403 403 403 403 403 ok  403
-api.notices_read                POST    in  ok  ok  403 403 403 403 403 403 ok  403
+api.notices                     GET     in  ok  ok  ok  403 403 403 403 403 ok  403
+api.notices_read                POST    in  ok  ok  ok  403 403 403 403 403 ok  403
 api.register                    POST    ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.create_token                POST    ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.revoke_token                DELETE  in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
@@ -135,8 +137,8 @@ assets.downloads                GET     in  ok  404 404 404 404 404 404 ok  ok  
 assets.mine                     GET     in  ok  ok  403 403 403 403 403 403 ok  403
 assets.my_downloads             GET     in  403 403 ok  403 403 403 403 403 ok  403
 assets.upload_status            GET     in  ok  ok  403 403 403 403 403 403 ok  403
-notifications.notices           GET     in  ok  ok  403 403 403 403 403 403 ok  403
-notifications.mark_all_read     POST    in  ok  ok  403 403 403 403 403 403 ok  403
+notifications.notices           GET     in  ok  ok  ok  403 403 403 403 403 ok  403
+notifications.mark_all_read     POST    in  ok  ok  ok  403 403 403 403 403 ok  403
 assets.upload_page              GET     in  ok  ok  403 403 403 403 403 403 ok  403
 assets.upload_simple            POST    in  ok  ok  403 403 403 403 403 403 ok  403
 assets.moderation_queue         GET     in  403 403 403 403 403 403 403 ok  ok  403
@@ -186,6 +188,58 @@ booking.inbox                   GET     in  403 403 403 403 403 ok  ok  ok  ok  
 booking.manage_list             GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.export_csv              GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.report                  GET     in  403 403 403 403 403 ok  ok  ok  ok  403
+promo.calls                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.call_page                 GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.calls_manage              GET     in  403 403 403 403 403 403 403 ok  ok  403
+promo.call_new                  GET     in  403 403 403 403 403 403 403 ok  ok  403
+promo.call_new                  POST    in  403 403 403 403 403 403 403 ok  ok  403
+promo.call_edit                 GET     in  403 403 403 403 403 403 403 ok  ok  403
+promo.call_edit                 POST    in  403 403 403 403 403 403 403 ok  ok  403
+promo.call_status               POST    in  403 403 403 403 403 403 403 ok  ok  403
+promo.call_kit                  POST    in  403 403 403 403 403 403 403 ok  ok  403
+api.calls                       GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.call                        GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.create_call                 POST    in  403 403 403 403 403 403 403 ok  ok  403
+api.update_call                 POST    in  403 403 403 403 403 403 403 ok  ok  403
+promo.collections               GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.create_collection         POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.collection                GET     in  404 404 ok  404 404 404 404 404 404 404
+promo.rename                    POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.delete                    POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.move                      POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.choose_variant            POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.remove                    POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.share                     POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.unshare                   POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.add_page                  GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.add                       POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.shared                    GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.collection_kit            POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.kits                      GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+promo.kit_page                  GET     in  404 404 ok  404 404 404 404 404 404 404
+promo.kit_download              POST    in  404 404 ok  404 404 404 404 404 404 404
+promo.kit_again                 POST    in  404 404 ok  404 404 404 404 404 404 404
+api.collections                 GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.create_collection           POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.collection                  GET     in  404 404 ok  404 404 404 404 404 404 404
+api.rename_collection           POST    in  404 404 ok  404 404 404 404 404 404 404
+api.delete_collection           DELETE  in  404 404 ok  404 404 404 404 404 404 404
+api.add_item                    POST    in  404 404 ok  404 404 404 404 404 404 404
+api.choose_variant              POST    in  404 404 ok  404 404 404 404 404 404 404
+api.remove_item                 DELETE  in  404 404 ok  404 404 404 404 404 404 404
+api.set_order                   PUT     in  404 404 ok  404 404 404 404 404 404 404
+api.share_collection            POST    in  404 404 ok  404 404 404 404 404 404 404
+api.stop_sharing                DELETE  in  404 404 ok  404 404 404 404 404 404 404
+api.collection_kit              POST    in  404 404 ok  404 404 404 404 404 404 404
+api.kits                        GET     in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.kit                         GET     in  404 404 ok  404 404 404 404 404 404 404
+api.kit_download                POST    in  404 404 ok  404 404 404 404 404 404 404
+assets.license_terms            GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+assets.share_image              GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+assets.set_focus                POST    in  ok  404 404 404 404 404 404 ok  ok  404
+assets.release                  GET     404 ok  404 404 404 404 404 404 ok  ok  404
+assets.upload_release           POST    404 ok  404 404 404 404 404 404 ok  ok  404
+assets.delete_release           POST    404 ok  404 404 404 404 404 404 ok  ok  404
 """
 
 
@@ -293,9 +347,43 @@ def build_world() -> World:
         consent=True,
         approved_at=utcnow(),
         submitted_at=utcnow(),
+        # its consent document: the owner and staff open it, nobody else learns it exists
+        release_key="private/releases/matrix/persetujuan.pdf",
+        release_filename="persetujuan.pdf",
+        release_mime="application/pdf",
+        release_size=9,
     )
     db.session.add(asset)
+    # An open call for content named like the venue: every ``<slug>`` of the URL map finds its object.
+    call = Call(slug=venue.slug, title="Bau Nyale", deadline=date(2099, 1, 1), license="NTB-PROMO", status="open")
+    db.session.add(call)
     db.session.commit()
+
+    # The business's collection of the approved asset, shared by a read-only link, and a kit
+    # of it that is ready to download (its ZIP stored) until tomorrow.
+    collection = Collection(owner=users["ikm"], name="Promosi kopi", share_token=secrets.token_urlsafe(24))
+    item = CollectionItem(collection=collection, asset=asset, variant="original", position=1)
+    kit = Kit(
+        token=secrets.token_urlsafe(24),
+        user=users["ikm"],
+        collection=collection,
+        title="Promosi kopi",
+        status=KIT_READY,
+        entries=[{"asset_id": asset.id, "variant": "original", "title": asset.title}],
+        purpose="social",
+        storage_key="kits/matrix/promosi-kopi.zip",
+        size_bytes=22,
+        file_count=0,
+        files=[],
+        skipped=[],
+        finished_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    db.session.add_all([collection, item, kit])
+    db.session.commit()
+    storage = get_storage()
+    storage.put(asset.release_key, b"%PDF-1.4\n", "application/pdf")
+    storage.put(kit.storage_key, b"PK\x05\x06" + bytes(18), "application/zip")  # an empty ZIP
 
     for name, user in users.items():
         world.tokens[name] = TOKEN_PREFIX + secrets.token_urlsafe(16)
@@ -324,6 +412,13 @@ def build_world() -> World:
         "role": "ikm",
         "filename": "css/app.css",
         "token": "not-a-signed-token",
+        "collection_id": collection.id,
+        "item_id": item.id,
+        # "token" and "code" already name other things in other rules: url_for_rule puts these
+        # in their place for the endpoints that mean them.
+        "kit_token": kit.token,
+        "share_token": collection.share_token,
+        "license_code": "CC-BY-4.0",
     }
     return world
 
@@ -338,8 +433,27 @@ def _start_upload(token: str) -> dict:
     return created.get_json()
 
 
+# Endpoints whose argument shares its name with another rule's: "token" is a signed token in
+# the account and storage links but a kit's or a shared collection's token here, and "code" is
+# a booking code in the booking API but a licence's code on its page.
+ARGUMENT_FOR = {
+    "promo.shared": {"token": "share_token"},
+    "promo.kit_page": {"token": "kit_token"},
+    "promo.kit_download": {"token": "kit_token"},
+    "promo.kit_again": {"token": "kit_token"},
+    "api.kit": {"token": "kit_token"},
+    "api.kit_download": {"token": "kit_token"},
+    "assets.license_terms": {"code": "license_code"},
+}
+# "+ Collection" names its asset in the query (or form), not in the path.
+ASSET_IN_QUERY = {"promo.add_page", "promo.add"}
+
+
 def url_for_rule(app, rule, world: World) -> str:
-    values = {name: world.args[name] for name in rule.arguments}
+    renamed = ARGUMENT_FOR.get(rule.endpoint, {})
+    values = {name: world.args[renamed.get(name, name)] for name in rule.arguments}
+    if rule.endpoint in ASSET_IN_QUERY:
+        values["asset"] = world.args["asset_id"]
     with app.test_request_context():
         from flask import url_for
 

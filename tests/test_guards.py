@@ -84,7 +84,7 @@ def test_an_unpublished_asset_is_never_public(client, factory, status):
     Auth(client).login(visitor)
     assert client.get(f"/assets/{asset.id}").status_code == 404
     token = csrf_token(client, "/assets")
-    form = {"csrf_token": token, "variant": "original", "accept_license": "y"}
+    form = {"csrf_token": token, "variant": "original", "accept_license": "y", "purpose": "social"}
     assert client.post(f"/assets/{asset.id}/download", data=form).status_code == 404
     api = client.post(
         f"/api/v1/assets/{asset.id}/download",

@@ -3,6 +3,8 @@ database integer, pages too large or written in non-ASCII digits, days outside a
 
 import pytest
 
+from koin_media.validators import lookup_text
+
 from .booking_helpers import make_slot
 
 HUGE = "1" + "0" * 30
@@ -45,6 +47,32 @@ def staff_client(app, client, auth, factory):
 def test_hostile_urls_never_500(staff_client, path):
     response = staff_client.get(path)
     assert response.status_code < 500, (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calls/ab%00cd",
+        "/api/v1/calls/ab%00cd",
+        "/venues/ab%00cd",
+        "/venues/ab%00cd/edit",
+        "/kits/ab%00cd",
+        "/api/v1/kits/ab%00cd",
+        "/c/ab%00cd",
+        "/calls/ab%1Bcd",
+        "/venues/" + "a" * 81,
+    ],
+)
+def test_a_nul_or_control_character_in_a_slug_or_token_is_a_404(staff_client, path):
+    """On PostgreSQL a NUL in a query parameter is an error (a 500), not a miss: every slug and
+    token lookup refuses it first (validators.lookup_text)."""
+    assert staff_client.get(path).status_code == 404, path
+
+
+def test_lookup_text_takes_only_plain_text_of_the_column_length():
+    assert lookup_text("bau-nyale", 80) == "bau-nyale"
+    for value in (None, 5, "", "a" * 81, "ab\x00cd", "ab\ncd", "ab\x7fcd"):
+        assert lookup_text(value, 80) is None, value
 
 
 def test_a_huge_slot_id_in_a_booking_request_is_a_clear_422(client, app):

@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {
         "config", "database", "localtime", "extensions", "roles", "validators", "json_bodies",
         "localdisk", "media", "i18n", "forms", "security", "access", "errors", "audit", "ratelimit",
-        "jobs", "pagecache", "storage", "sitelinks",
+        "jobs", "pagecache", "storage", "sitelinks", "leases",
     },
     {"reference"},
     {"accounts"},
@@ -84,7 +84,7 @@ def test_packages_import_downwards_only(imports):
 def test_only_the_factory_imports_views(app, imports):
     """Route modules attach to their blueprint when ``create_app`` imports them; a model,
     service, job or API module that imported one would load pages with it."""
-    views = {name for name in app.extensions["koin_views"] if not name.endswith(("jobs", "renditions"))}
+    views = {name for name in app.extensions["koin_views"] if not name.endswith(("jobs", "renditions", "crops"))}
     assert views, "create_app lists its view modules in app.extensions['koin_views']"
     assert [f"{i.source}:{i.line} -> {i.target}" for i in imports if i.target in views and i.source != ROOT] == []
 

@@ -114,7 +114,8 @@ def test_download_again_goes_through_the_licensed_download(app, creator, ikm, tm
     refused = client.post(f"/assets/{asset.id}/download", data={"variant": "original", "csrf_token": token})
     assert refused.status_code == 303 and refused.headers["Location"].endswith(f"/assets/{asset.id}")
     again = client.post(
-        f"/assets/{asset.id}/download", data={"variant": "original", "accept_license": "y", "csrf_token": token}
+        f"/assets/{asset.id}/download",
+        data={"variant": "original", "accept_license": "y", "purpose": "social", "csrf_token": token},
     )
     assert again.status_code == 303 and "/media/file/" in again.headers["Location"]  # the signed link
     assert db.session.scalar(select(func.count()).select_from(AssetDownload)) == 2  # logged and counted again
@@ -139,7 +140,8 @@ def test_a_download_keeps_the_terms_it_was_made_under(app, factory, creator, ikm
     asset = approved_asset(creator, "Pantai Kuta", license="CC-BY-4.0", credit="Foto: Baiq Nurul")
     get_storage().put(asset.storage_key, samples.jpeg(tmp_path), "image/jpeg")
     client = signed_in(app, ikm)
-    data = {"variant": "original", "accept_license": "y", "csrf_token": csrf_token(client, "/my/downloads")}
+    data = {"variant": "original", "accept_license": "y", "purpose": "social"}
+    data["csrf_token"] = csrf_token(client, "/my/downloads")
     assert client.post(f"/assets/{asset.id}/download", data=data).status_code == 303
     then = asset.credit_line
     services.update_details(asset, {"license": "CC-BY-NC-4.0", "credit": "Foto: B. Nurul"}, creator)
@@ -372,6 +374,7 @@ def test_download_again_and_copy_the_credit_in_chromium(make_app, live_server, b
     assert page.evaluate("navigator.clipboard.readText()") == credit_line
 
     page.get_by_label("Saya akan memakai media ini sesuai lisensinya").check()
+    page.get_by_label("Untuk apa berkas ini Anda pakai?").select_option("social")  # asked again each time
     with page.expect_download() as download:
         page.get_by_role("button", name="Unduh lagi").click()
     assert download.value.suggested_filename == "Pantai Kuta Mandalika.jpg"

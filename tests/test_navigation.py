@@ -26,7 +26,7 @@ from .conftest import Factory
 EXPECTED = {
     None: set(),
     "creator": {"/upload", "/my/assets", "/my/notices"},
-    "ikm": {"/my/downloads"},
+    "ikm": {"/my/downloads", "/my/notices"},  # kit ready, usage ended
     "school": {"/my/bookings"},
     "venue_manager": {"/manage/inbox", "/manage/bookings", "/checkin"},
     "staff": {
@@ -38,7 +38,11 @@ EXPECTED = {
         "/checkin", "/moderation", "/schools", "/schools/waiting", "/admin/users", "/my/notices",
     },
 }  # fmt: skip
-ALWAYS = {"/", "/assets", "/venues"}
+for _role, _links in EXPECTED.items():  # every signed-in account keeps collections (promo)
+    if _role:
+        _links.add("/collections")
+        _links.add("/kits")  # "Kit saya", in the account group: kits of collections and calls
+ALWAYS = {"/", "/assets", "/venues", "/calls"}  # calls for content are public (promo)
 
 
 def menu_links(html: str) -> set[str]:

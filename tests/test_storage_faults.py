@@ -273,7 +273,7 @@ def test_s3_down_download_is_503_and_not_counted(s3_down):
     page = f"/assets/{asset.id}"
     html = client.post(
         f"{page}/download",
-        data={"accept_license": "y", "variant": "original", "csrf_token": csrf_token(client, page)},
+        data={"accept_license": "y", "purpose": "print", "variant": "original", "csrf_token": csrf_token(client, page)},
     )
     assert_page_fault(html, 503, DOWN_MESSAGE)
     assert html.headers["Retry-After"]

@@ -257,7 +257,7 @@ def test_unpublished_assets_are_not_downloaded_through_the_page_nor_the_api(app,
     client = app.test_client()
     Auth(client).login(user)
     page = f"/assets/{asset.id}"
-    data = {"variant": "original", "accept_license": "y", "csrf_token": csrf_token(client, page)}
+    data = {"variant": "original", "accept_license": "y", "purpose": "print", "csrf_token": csrf_token(client, page)}
     response = client.post(f"{page}/download", data=data)
     assert response.status_code == 303 and response.headers["Location"].endswith(page)
     shown = client.get(page).get_data(as_text=True)

@@ -255,7 +255,8 @@ def test_web_size_download_of_a_video_is_the_rendition_and_is_logged(
         size = format_size(asset.web_size_bytes)
     assert 'value="web"' in html and size in html  # offered, with its size
     response = client.post(
-        f"{page}/download", data={"variant": "web", "accept_license": "y", "csrf_token": csrf_token(client, page)}
+        f"{page}/download",
+        data={"variant": "web", "accept_license": "y", "purpose": "video", "csrf_token": csrf_token(client, page)},
     )
     assert response.status_code == 303
     status, headers, body = transport.get(response.headers["Location"])
@@ -285,7 +286,8 @@ def test_audio_gets_a_preview_that_plays_and_downloads(storage_app, uploader, fa
     client = logged_in(storage_app, factory.user("ikm"))
     page = f"/assets/{asset.id}"
     response = client.post(
-        f"{page}/download", data={"variant": "web", "accept_license": "y", "csrf_token": csrf_token(client, page)}
+        f"{page}/download",
+        data={"variant": "web", "accept_license": "y", "purpose": "video", "csrf_token": csrf_token(client, page)},
     )
     _status, headers, data = transport.get(response.headers["Location"])
     assert data == object_bytes(asset.web_key) and "(web).m4a" in unquote(headers["Content-Disposition"])
@@ -341,7 +343,7 @@ def test_processed_before_renditions_shows_the_poster_and_never_the_original(sto
     browser = storage_app.test_client()
     Auth(browser).login(ikm)
     page = f"/assets/{video.id}"
-    form = {"variant": "web", "accept_license": "y", "csrf_token": csrf_token(browser, page)}
+    form = {"variant": "web", "accept_license": "y", "purpose": "video", "csrf_token": csrf_token(browser, page)}
     on_the_page = browser.post(f"{page}/download", data=form)
     assert on_the_page.status_code == 409 and "Ukuran web" in on_the_page.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(AssetDownload)) == 0  # neither logged

@@ -5,10 +5,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import login_required, roles_required
-from ..assets import catalog, services
+from ..assets import attribution, catalog, crops, duplicates, services
 from ..assets.catalog import CatalogFilters
-from ..assets.downloads import DownloadRefused, check_downloadable, create_download, download_options
-from ..assets.forms import AssetDetailsForm, DownloadForm, ReviewForm
+from ..assets.downloads import (
+    CROP_VARIANTS,
+    DownloadRefused,
+    check_downloadable,
+    create_download,
+    crop_dimensions,
+    download_options,
+)
+from ..assets.forms import ApiDownloadForm, ApiFocusForm, AssetDetailsForm, ReviewForm
 from ..assets.links import inline_url, media_urls
 from ..assets.models import Asset
 from ..errors import error_response
@@ -48,12 +55,29 @@ def asset_json(asset: Asset, detail: bool = False) -> dict:
             duration_seconds=asset.duration_seconds,
             media=media_urls(asset),
             downloads=download_options(asset),
+            # Where a photo's social crops are centred (fractions from the top left), and the
+            # crops made around it, by ratio (download them as their ``variant``).
+            focus={"x": asset.focus_x, "y": asset.focus_y},
+            crops={
+                CROP_VARIANTS[variant]: {"variant": variant, "width": width, "height": height}
+                for variant, (width, height) in crop_dimensions(asset).items()
+            },
+            # Ready to paste, in both languages: only a published asset may be used.
+            attribution=attribution.texts(asset) if asset.is_public and asset.license else None,
+            # The last WITA day it may be used (assets/rights.py); null: no end.
+            usable_until=_day(asset.usable_until),
         )
         if asset.managed_by(current_user):
             data["rejection_reason"] = asset.rejection_reason
             data["problem"] = asset.problem_message
             data["pending_edit"] = pending_edit_json(asset)
+            # What processing found it duplicates; the other's id only if the caller may see it.
+            data["duplicates"] = duplicates.api_json(duplicates.warnings_of(asset, current_user))
     return data
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
 
 
 def pending_edit_json(asset: Asset) -> dict | None:
@@ -61,7 +85,7 @@ def pending_edit_json(asset: Asset) -> dict | None:
     if not asset.has_pending_edit:
         return None
     return {
-        "fields": {name: asked for name, _live, asked in asset.pending_edit},
+        "fields": {name: _day(asked) if name == "usable_until" else asked for name, _live, asked in asset.pending_edit},
         "submitted_at": iso_utc(asset.edit_submitted_at),
         "version": asset.pending_edit_version,
     }
@@ -107,13 +131,28 @@ def update_asset(asset_id):
     if "consent" in data:
         data["consent"] = json_true(data, "consent")
     form = form_from_json(AssetDetailsForm, data).load_choices()
-    if not form.validate():
-        return validation_error(form)
+    focus = _focus_sent(asset, data)
+    if not form.validate() or (focus is not None and focus.errors):
+        return validation_error({**form.errors, **(focus.errors if focus is not None else {})})
     try:
         services.update_details(asset, form.submitted_cleaned(data.keys()), current_user)
     except services.DetailsRequired as refused:
         return validation_error(refused.errors)
+    if focus is not None:
+        crops.set_focus(asset, *focus.point())
     return jsonify(asset_json(asset, detail=True))
+
+
+def _focus_sent(asset: Asset, data: dict) -> ApiFocusForm | None:
+    """The focus point sent (one coordinate keeps the other), validated; None if none was sent.
+    Checked before anything is saved, so that a refused point changes nothing."""
+    sent = {name: data[name] for name in ("focus_x", "focus_y") if name in data}
+    if not sent:
+        return None
+    form = form_from_json(ApiFocusForm, {"focus_x": asset.focus_x, "focus_y": asset.focus_y, **sent})
+    if form.validate() and not asset.takes_focus:
+        form.focus_x.errors = [_("Only processed photos have a focus point.")]
+    return form
 
 
 @bp.delete("/assets/<int:asset_id>/pending-edit")
@@ -135,12 +174,12 @@ def download(asset_id):
         check_downloadable(asset, current_user)
         data = {"variant": "original", **json_body()}
         data["accept_license"] = json_true(data, "accept_license")
-        form = form_from_json(DownloadForm, data)
+        form = form_from_json(ApiDownloadForm, data)
         if not form.validate():
             return validation_error(form)
-        url, lifetime = create_download(asset, current_user, form.variant.data)
+        url, lifetime = create_download(asset, current_user, form.variant.data, purpose=form.purpose.data or None)
     except DownloadRefused as refused:
-        return error_response(409, refused.message)
+        return error_response(refused.status, refused.message, error=refused.code)
     return jsonify(url=url, expires_at=expires_at(lifetime))
 
 

@@ -11,20 +11,26 @@ from __future__ import annotations
 import sys
 from functools import cache
 
-from ..assets.models import KINDS, LICENSES
+from ..assets.downloads import CROP_VARIANTS
+from ..assets.models import CALL_STATE_LABELS, CALL_STATUSES, DOWNLOAD_PURPOSES, KINDS, LICENSES, REQUIRED_FIELDS
 from ..assets.models import STATUSES as ASSET_STATUSES
 from ..booking.models import ACTION_STATUSES, LEVELS
 from ..booking.models import STATUSES as BOOKING_STATUSES
 from ..notifications.models import NOTICE_KINDS
+from ..promo.models import KIT_STATUSES
 from ..roles import ROLES, SELF_SERVICE_ROLES
 from .helpers import MAX_PAGE, MAX_PER_PAGE
 
 API = "/api/v1"
+# What a download may ask for: the original, the web size, a photo's social crops.
+VARIANTS = {"enum": ["original", "web", *CROP_VARIANTS]}
 
 # -- schema shorthands ------------------------------------------------------------------------
 STRING, INTEGER, BOOLEAN, NUMBER = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}
 TIMESTAMP = {"type": "string", "format": "date-time", "pattern": "Z$", "description": "UTC, ISO 8601 with `Z`"}
 URL = {"type": "string", "format": "uri", "description": "absolute"}
+# A usable-until day (assets/rights.py): after it ends in WITA the asset leaves the catalogue.
+DAY_UNTIL = {"type": "string", "format": "date", "description": "YYYY-MM-DD, the last day in WITA"}
 
 
 def ref(name: str) -> dict:
@@ -93,6 +99,27 @@ SCHEMAS = {
         optional=("community", "business_name", "sector", "regency", "school"),
     ),
     "Message": obj({"message": STRING}),
+    "Kit": obj(
+        {
+            "token": STRING,
+            "title": STRING,
+            "status": {"enum": list(KIT_STATUSES)},
+            "purpose": {"enum": list(DOWNLOAD_PURPOSES)},
+            "collection_id": maybe(INTEGER),
+            "size_bytes": maybe(INTEGER),
+            "file_count": INTEGER,
+            "files": array(obj({"name": STRING, "asset_id": INTEGER, "variant": STRING, "size_bytes": INTEGER})),
+            "skipped": array(
+                obj({"asset_id": INTEGER, "title": STRING, "reason": STRING, "text": STRING}),
+            ),
+            "problem": maybe(STRING),
+            "created_at": TIMESTAMP,
+            "finished_at": maybe(TIMESTAMP),
+            "expires_at": maybe(TIMESTAMP),
+            "downloaded_at": maybe(TIMESTAMP),
+            "links": obj({"page": URL, "download": maybe(URL)}),
+        }
+    ),
     "Notice": obj(
         {
             "id": INTEGER,
@@ -104,6 +131,11 @@ SCHEMAS = {
             "read_at": maybe(TIMESTAMP),
         }
     ),
+    "Attribution": {
+        **obj({lang: obj({"plain": STRING, "html": STRING}) for lang in ("id", "en")}),
+        "description": "Ready to paste, in Indonesian (`id`) and English (`en`): `plain` text and an `html` "
+        "fragment with title, creator, the asset's page and the licence with its URL.",
+    },
     "Asset": obj(
         {
             "id": INTEGER,
@@ -140,15 +172,31 @@ SCHEMAS = {
                     "height": maybe(INTEGER),
                     "duration_seconds": maybe(NUMBER),
                     "media": {"type": "object", "additionalProperties": STRING},
+                    "attribution": maybe(ref("Attribution")),
+                    "usable_until": maybe(DAY_UNTIL),
                     "downloads": array(
                         obj(
                             {
-                                "variant": {"enum": ["original", "web"]},
+                                "variant": VARIANTS,
                                 "content_type": maybe(STRING),
                                 "size_bytes": maybe(INTEGER),
-                            }
+                                "width": INTEGER,
+                                "height": INTEGER,
+                            },
+                            optional=("width", "height"),  # the social crops' pixels
                         )
                     ),
+                    "focus": {
+                        **obj({"x": NUMBER, "y": NUMBER}),
+                        "description": "Where a photo's social crops are centred: fractions of its width and "
+                        "height from the top left (0.5, 0.5 by default).",
+                    },
+                    "crops": {
+                        "type": "object",
+                        "description": "A photo's social crops by ratio (`1x1`, `4x5`, `9x16`, `191x1`), once made; "
+                        "download one as its `variant`.",
+                        "additionalProperties": obj({"variant": VARIANTS, "width": INTEGER, "height": INTEGER}),
+                    },
                     "rejection_reason": maybe(STRING),
                     "problem": maybe(STRING),
                     "pending_edit": {
@@ -162,6 +210,7 @@ SCHEMAS = {
                                             "license": {"enum": list(LICENSES)},
                                             "credit": STRING,
                                             "consent": BOOLEAN,
+                                            "usable_until": maybe(DAY_UNTIL),
                                         },
                                     },
                                     "submitted_at": TIMESTAMP,
@@ -172,8 +221,23 @@ SCHEMAS = {
                         "description": "The owner's edit of a published asset waiting for review (the rest of "
                         "the answer is the live version); owner and staff only.",
                     },
+                    "duplicates": {
+                        **array(
+                            obj(
+                                {
+                                    "asset_id": maybe(INTEGER),
+                                    "kind": {"enum": ["exact", "near"]},
+                                    "distance": INTEGER,
+                                }
+                            )
+                        ),
+                        "description": "Assets on the platform this one copies, found when it was processed: "
+                        "`exact` (the same file) or `near` (a photo, or a video's poster, `distance` of 64 bits of "
+                        "perceptual hash apart), exact first, then the closest. `asset_id` is null when the caller "
+                        "may not see that asset. Owner and staff only; never blocks the upload.",
+                    },
                 },
-                optional=("rejection_reason", "problem", "pending_edit"),
+                optional=("rejection_reason", "problem", "pending_edit", "duplicates"),
             ),
         ]
     },
@@ -183,11 +247,13 @@ SCHEMAS = {
             "asset_id": INTEGER,
             "title": STRING,
             "kind": maybe({"enum": list(KINDS)}),
-            "variant": {"enum": ["original", "web"]},
+            "variant": VARIANTS,
             "downloaded_at": TIMESTAMP,
             "license": maybe({"enum": list(LICENSES)}),
             "license_url": maybe(URL),
             "credit_line": maybe(STRING),
+            "attribution": maybe(ref("Attribution")),
+            "purpose": maybe({"enum": list(DOWNLOAD_PURPOSES)}),
             "available": BOOLEAN,
             "url": maybe(URL),
             "download": maybe(URL),
@@ -337,6 +403,43 @@ SCHEMAS = {
             "school": obj({"npsn": STRING, "name": STRING}),
         }
     ),
+    "Call": obj(
+        {
+            "slug": STRING,
+            "title": STRING,
+            "brief": STRING,
+            "status": {"enum": list(CALL_STATUSES)},
+            "state": {
+                "enum": list(CALL_STATE_LABELS),
+                "description": "`status` as people read it: an open call past its deadline is `ended`",
+            },
+            "deadline": {"type": "string", "format": "date", "description": "the last day uploads are accepted (WITA)"},
+            "closes_at": TIMESTAMP,
+            "takes_uploads": BOOLEAN,
+            "tags": array(STRING),
+            "venue": maybe(STRING),
+            "regency": maybe(STRING),
+            "license": {"enum": list(LICENSES)},
+            "required_fields": array({"enum": list(REQUIRED_FIELDS)}),
+            "created_at": TIMESTAMP,
+            "links": obj({"page": URL, "upload": maybe(URL)}),
+        }
+    ),
+    "CallInput": {
+        "type": "object",
+        "description": "Creating: `title`, `deadline`, `license` are required. Editing: only the fields sent change.",
+        "properties": {
+            "title": {"type": "string", "minLength": 3, "maxLength": 120},
+            "brief": STRING,
+            "deadline": {"type": "string", "format": "date", "description": "YYYY-MM-DD, WITA"},
+            "tags": {"anyOf": [STRING, array(STRING)], "description": "a list, or text separated by commas"},
+            "venue": STRING,
+            "regency": STRING,
+            "license": {"enum": list(LICENSES)},
+            "required_fields": array({"enum": list(REQUIRED_FIELDS)}),
+            "status": {"enum": list(CALL_STATUSES)},
+        },
+    },
     "Reason": {"type": "object", "properties": {"reason": STRING}},
     "AssetDetails": {
         "type": "object",
@@ -351,7 +454,61 @@ SCHEMAS = {
             "license": {"enum": ["", *LICENSES]},
             "credit": STRING,
             "consent": {"type": "boolean", "description": "yes only as JSON `true`"},
+            "focus_x": {
+                **NUMBER,
+                "minimum": 0,
+                "maximum": 1,
+                "description": "photos: the crops' focus point, "
+                "a fraction of the width from the left (not reviewed; the crops are made again)",
+            },
+            "focus_y": {**NUMBER, "minimum": 0, "maximum": 1, "description": "a fraction of the height from the top"},
+            "usable_until": {
+                "anyOf": [DAY_UNTIL, {"type": "string", "enum": [""]}],
+                "description": "the last day (WITA) it may be used, not in the past; empty: no end. "
+                "On a published asset an earlier date applies at once, a later one or none waits for review",
+            },
         },
+    },
+    "Collection": obj(
+        {
+            "id": INTEGER,
+            "name": STRING,
+            "item_count": {"type": "integer", "description": "its published media (others are hidden)"},
+            "shared": BOOLEAN,
+            "share_url": {**maybe(URL), "description": "the read-only link while shared"},
+            "url": URL,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        }
+    ),
+    "CollectionItem": obj(
+        {
+            "id": INTEGER,
+            "asset_id": INTEGER,
+            "title": STRING,
+            "kind": maybe({"enum": list(KINDS)}),
+            "license": maybe({"enum": list(LICENSES)}),
+            "credit_line": STRING,
+            "variant": {"type": "string", "description": "the version a kit takes, one of `variants`"},
+            "variants": array(STRING),
+            "asset_url": URL,
+            "thumbnail": maybe(STRING),
+            "added_at": TIMESTAMP,
+        }
+    ),
+    "CollectionDetail": {
+        "allOf": [
+            ref("Collection"),
+            obj(
+                {
+                    "items": array(ref("CollectionItem")),
+                    "added": BOOLEAN,
+                    "item_id": INTEGER,
+                    "message": STRING,
+                },
+                optional=("added", "item_id", "message"),
+            ),
+        ]
     },
     "Review": {
         "type": "object",
@@ -433,6 +590,160 @@ def booking_action(who: str, text: str, request: dict | None = None) -> dict:
     return {"post": operation(who, text, responses, parameters=[path("booking_id", ID)], **extra)}
 
 
+def _call_paths() -> dict:
+    slug = [path("slug", STRING)]
+    return {
+        f"{API}/calls": {
+            "get": operation(
+                "anyone (drafts: staff)",
+                "Calls for content: those taking uploads first (the soonest deadline first), then drafts (staff "
+                "only), then closed calls and those past their deadline. `takes_uploads`: open and before the end "
+                "of its `deadline` day in WITA (`closes_at`); upload into it by sending its slug as `call` in the "
+                "upload's `metadata`.",
+                {"200": answer(envelope(ref("Call"))), **errors()},
+                security=ANYONE,
+                parameters=PAGING,
+            ),
+            "post": operation(
+                "staff",
+                "Create a call (`CallInput`) → 201 with `Location`; a draft unless `status` says otherwise. The "
+                "`slug` is made from the title. 422 with `errors` per field (a title of 3 to 120 characters, a "
+                "known licence, a deadline not in the past for an open call).",
+                {"201": answer(ref("Call"), "Created"), **errors(*SIGNED_IN, 415, 422)},
+                requestBody=body(ref("CallInput"), required=True),
+            ),
+        },
+        f"{API}/calls/{{slug}}": {
+            "get": operation(
+                "anyone (drafts: staff)",
+                "One call with `contributions`: its published assets, newest first, in the list envelope "
+                "(`?page=&per_page=`).",
+                {
+                    "200": answer(
+                        {"allOf": [ref("Call"), obj({"contributions": envelope(ref("Asset"))})]},
+                    ),
+                    **errors(404),
+                },
+                security=ANYONE,
+                parameters=[*slug, *PAGING],
+            ),
+            "post": operation(
+                "staff",
+                "Edit the fields sent (`CallInput`), `status` too (`open` needs a deadline not in the past).",
+                {"200": answer(ref("Call")), **errors(*SIGNED_IN, 404, 415, 422)},
+                parameters=slug,
+                requestBody=body(ref("CallInput"), required=True),
+            ),
+        },
+    }
+
+
+def _collection_paths() -> dict:
+    """``/collections``: a signed-in user's own collections; another account's id is a 404."""
+    collection = [path("collection_id", ID)]
+    item = [path("collection_id", ID), path("item_id", ID)]
+    whole = answer(ref("CollectionDetail"), "The collection with its items, in order")
+    name = body(obj({"name": STRING}), required=True)
+    owner = "signed in (the owner)"
+    return {
+        f"{API}/collections": {
+            "get": operation(
+                "signed in",
+                "The caller's collections, the most recently changed first, each with its count of published "
+                "media (an asset that leaves the catalogue is hidden, not removed: it returns when published again).",
+                {"200": answer(envelope(ref("Collection"))), **errors(*SIGNED_IN)},
+                parameters=PAGING,
+            ),
+            "post": operation(
+                "signed in",
+                "`{name}` (1 to 120 characters, trimmed, no control characters) → 201 with the new collection; "
+                "422 `too_many_collections` past `KOIN_COLLECTIONS_PER_USER`.",
+                {"201": answer(ref("CollectionDetail"), "Made"), **errors(*SIGNED_IN, 415, 422)},
+                requestBody=name,
+            ),
+        },
+        f"{API}/collections/{{collection_id}}": {
+            "get": operation(
+                owner,
+                "One collection with its published items in order.",
+                {"200": whole, **errors(*SIGNED_IN, 404)},
+                parameters=collection,
+            ),
+            "post": operation(
+                owner,
+                "Rename: `{name}`.",
+                {"200": whole, **errors(*SIGNED_IN, 404, 415, 422)},
+                parameters=collection,
+                requestBody=name,
+            ),
+            "delete": operation(
+                owner,
+                "Delete the collection (the media stay; kits made from it keep their files). 204.",
+                {"204": answer(None, "Deleted"), **errors(*SIGNED_IN, 404)},
+                parameters=collection,
+            ),
+        },
+        f"{API}/collections/{{collection_id}}/items": {
+            "post": operation(
+                owner,
+                "`{asset_id, variant}` (`variant` one the asset offers, default `original`) → 201 with the collection; "
+                "200 with `added: false` and a `message` when it already holds the asset (nothing changes). Only a "
+                "published asset (422 `not_published`); 409 `collection_full` past `KOIN_COLLECTION_MAX_ITEMS`.",
+                {
+                    "201": answer(ref("CollectionDetail"), "Added"),
+                    "200": answer(ref("CollectionDetail"), "Already there"),
+                    **errors(*SIGNED_IN, 404, 409, 415, 422),
+                },
+                parameters=collection,
+                requestBody=body(
+                    obj({"asset_id": INTEGER, "variant": STRING}, optional=("variant",)),
+                    required=True,
+                ),
+            )
+        },
+        f"{API}/collections/{{collection_id}}/items/{{item_id}}": {
+            "post": operation(
+                owner,
+                "`{variant}`: the version of the item's asset a kit takes (422 `unknown_variant` for one it does "
+                "not offer).",
+                {"200": whole, **errors(*SIGNED_IN, 404, 415, 422)},
+                parameters=item,
+                requestBody=body(obj({"variant": STRING}), required=True),
+            ),
+            "delete": operation(
+                owner,
+                "Remove the item. 204.",
+                {"204": answer(None, "Removed"), **errors(*SIGNED_IN, 404)},
+                parameters=item,
+            ),
+        },
+        f"{API}/collections/{{collection_id}}/order": {
+            "put": operation(
+                owner,
+                "`{item_ids}`: the ids of all the collection's (published) items, each once, in the new order; "
+                "anything else is a 422 `order_mismatch` and changes nothing.",
+                {"200": whole, **errors(*SIGNED_IN, 404, 415, 422)},
+                parameters=collection,
+                requestBody=body(obj({"item_ids": array(INTEGER)}), required=True),
+            )
+        },
+        f"{API}/collections/{{collection_id}}/share": {
+            "post": operation(
+                owner,
+                "Share a read-only link (`share_url`, anyone may open it without an account); sharing again keeps it.",
+                {"200": whole, **errors(*SIGNED_IN, 404)},
+                parameters=collection,
+            ),
+            "delete": operation(
+                owner,
+                "Stop sharing: the link is a 404 from now on (sharing again makes a new one).",
+                {"200": whole, **errors(*SIGNED_IN, 404)},
+                parameters=collection,
+            ),
+        },
+    }
+
+
 def _paths() -> dict:
     booking_id = [path("booking_id", ID)]
     upload = [path("upload_id", STRING), UPLOAD_KEY]
@@ -509,8 +820,8 @@ def _paths() -> dict:
             "get": operation(
                 "ikm",
                 "The caller's downloads, newest first: `title`, `variant`, `downloaded_at`, the `license` "
-                "(`license_url`: its text) and `credit_line` it was downloaded under (a licence approved "
-                "later does not change them), and `download` (POST there, as "
+                "(`license_url`: its text), `credit_line` and `attribution` it was downloaded under (a licence "
+                "approved later does not change them), its `purpose` (null: not said), and `download` (POST there, as "
                 "`/assets/{asset_id}/download`, to download again). An asset since taken out of the catalogue "
                 "is `available: false`, without links.",
                 {"200": answer(envelope(ref("Download"))), **errors(*SIGNED_IN)},
@@ -519,17 +830,74 @@ def _paths() -> dict:
         },
         f"{API}/notices": {
             "get": operation(
-                "creator",
-                "The caller's own notices (an asset of theirs approved or rejected, with the reason), newest "
-                "first, in the caller's language; `url` leads to the asset (null once it is deleted). Besides the "
-                "envelope: `unread`. Listing marks nothing as read.",
+                "creator, ikm",
+                "The caller's own notices, newest first, in the caller's language: for creators, an asset of "
+                "theirs approved or rejected (with the reason) or its usage period ending soon or ended; for "
+                "businesses, a promo kit ready or failed, or the usage period of an asset they downloaded ended. "
+                '`url` leads to the asset, the kit or "Unduhan saya" (null once the asset is deleted). Besides '
+                "the envelope: `unread`. Listing marks nothing as read.",
                 {"200": answer({"allOf": [envelope(ref("Notice")), obj({"unread": INTEGER})]}), **errors(*SIGNED_IN)},
                 parameters=PAGING,
             )
         },
+        f"{API}/collections/{{collection_id}}/kit": {
+            "post": operation(
+                "the collection's owner",
+                'Ask for the collection\'s promo kit: `{"purpose", "accept_license": true}` (one of the download '
+                "purposes, and the caller's promise to use every file under its licence and show its credit line, "
+                "as for a single download; both required) → 202 with "
+                "the `Kit` (`Location`: the kit). The worker builds one ZIP of every asset the caller may download, in "
+                "the variant chosen per item, with `KREDIT.txt`, `CREDITS.txt` and `KREDIT.html`; the owner gets an "
+                "e-mail (and, for businesses, a notice) when it is ready. 422 `purpose_required`, `license_required`, "
+                "`no_files`, "
+                "`too_many_files` (`KOIN_KIT_MAX_FILES`), `too_large` (`KOIN_KIT_MAX_BYTES`); 409 "
+                "`too_many_building` (two kits being made already).",
+                {
+                    "202": answer(ref("Kit"), "The kit, queued or already built"),
+                    **errors(*SIGNED_IN, 404, 409, 415, 422),
+                },
+                parameters=[path("collection_id", ID)],
+                requestBody=body(
+                    obj({"purpose": {"enum": list(DOWNLOAD_PURPOSES)}, "accept_license": {"const": True}}),
+                    required=True,
+                ),
+            )
+        },
+        f"{API}/kits": {
+            "get": operation(
+                "signed in",
+                "The caller's promo kits, newest first (`status`: `queued`, `building`, `ready`, `failed`, `expired`).",
+                {"200": answer(envelope(ref("Kit"))), **errors(*SIGNED_IN)},
+                parameters=PAGING,
+            )
+        },
+        f"{API}/kits/{{token}}": {
+            "get": operation(
+                "the kit's owner",
+                "One kit: its files, the assets `skipped` and why (no longer downloadable when it was built), "
+                "`expires_at` (`KOIN_KIT_TTL_HOURS` after it was built; then its file is deleted). 404 for anyone "
+                "else.",
+                {"200": answer(ref("Kit")), **errors(*SIGNED_IN, 404)},
+                parameters=[path("token", STRING)],
+            )
+        },
+        f"{API}/kits/{{token}}/download": {
+            "post": operation(
+                "the kit's owner",
+                "→ `{url, expires_in, expires_at}`: a short-lived link to the ZIP. The first download logs every "
+                "asset in it as downloaded for the caller's business (with the kit's purpose), once per kit. 409 "
+                "`not_ready` (not built, or expired), `file_missing`, `kit_withdrawn` (an asset in it may no longer "
+                "be used: its usage period ended or it left the catalogue; the kit ends, make it again without it).",
+                {
+                    "200": answer(obj({"url": URL, "expires_in": INTEGER, "expires_at": TIMESTAMP})),
+                    **errors(*SIGNED_IN, 404, 409, 415),
+                },
+                parameters=[path("token", STRING)],
+            )
+        },
         f"{API}/notices/read": {
             "post": operation(
-                "creator",
+                "creator, ikm",
                 "Mark every notice of the caller as read → `{unread: 0}`.",
                 {"200": answer(obj({"unread": INTEGER})), **errors(*SIGNED_IN, 415)},
             )
@@ -633,7 +1001,8 @@ def _paths() -> dict:
                 "published: from its owner, a new `title`, `license`, `credit` or `consent` waits for review "
                 "in `pending_edit` (replacing one waiting) while the live version stays in the catalogue; the "
                 "other fields, and staff's edits, apply at once. 422 when a published asset would lose its "
-                "title, licence or consent.",
+                "title, licence or consent. `focus_x`/`focus_y` (a photo's, from 0 to 1) move the focus point "
+                "of its social crops at once; the crops are made again around it (422 otherwise).",
                 {"200": answer(ref("AssetDetail")), **errors(*SIGNED_IN, 404, 415, 422)},
                 parameters=[path("asset_id", ID)],
                 requestBody=body(ref("AssetDetails"), required=True),
@@ -650,8 +1019,13 @@ def _paths() -> dict:
         f"{API}/assets/{{asset_id}}/download": {
             "post": operation(
                 "signed in",
-                '`{"variant": "original"|"web", "accept_license": true}` → `{url, expires_at}`: a '
-                "short-lived link, logged and counted in `download_count` (the page's download counts alike).",
+                '`{"variant": "original"|"web", "accept_license": true, "purpose": "social"}` → `{url, expires_at}`: a '
+                "short-lived link, logged and counted in `download_count` (the page's download counts alike). "
+                "A photo's social crops are variants too (`crop_1x1`, `crop_4x5`, `crop_9x16`, `crop_191x1`; "
+                "409 until made; 422 `unknown_variant` for one the asset can never have, such as a crop of a video). "
+                "`purpose` (optional here, asked on the page): what the file is for, one of "
+                + ", ".join(f"`{code}`" for code in DOWNLOAD_PURPOSES)
+                + "; the creator sees it. Another value is a 422 naming `purpose`.",
                 {
                     "200": answer(obj({"url": STRING, "expires_at": TIMESTAMP})),
                     **errors(401, 404, 409, 415, 422),
@@ -660,7 +1034,11 @@ def _paths() -> dict:
                 requestBody=body(
                     {
                         "type": "object",
-                        "properties": {"variant": {"enum": ["original", "web"]}, "accept_license": BOOLEAN},
+                        "properties": {
+                            "variant": VARIANTS,
+                            "accept_license": BOOLEAN,
+                            "purpose": {"enum": list(DOWNLOAD_PURPOSES)},
+                        },
                     },
                     required=True,
                 ),
@@ -821,6 +1199,8 @@ def _paths() -> dict:
             }
             for decision in ("approve", "reject")
         },
+        **_collection_paths(),
+        **_call_paths(),
         # -- the upload protocol: Uppy's AWS S3 multipart contract ----------------------------
         "/uploads/s3/multipart": {
             "post": operation(
@@ -830,10 +1210,13 @@ def _paths() -> dict:
                 "`consent`, and `size` (required: every byte limit counts from it) + `lastModified`: the same "
                 "file from the same creator resumes its unfinished upload (`resumed: true`). 422 `file_refused` "
                 "when the size is over the kind's limit or the remaining quota, 409 when the creator already "
-                "has `KOIN_UPLOAD_MAX_UNFINISHED` unfinished uploads; 403 `email_unverified`.",
+                "has `KOIN_UPLOAD_MAX_UNFINISHED` unfinished uploads; 403 `email_unverified`. `call` (a call's "
+                "slug) uploads into a call for content: its licence, venue and regency fill what is left empty, "
+                "its tags are added; 404 for no such call, 409 `call_not_open`, `call_closed` or "
+                "`call_deadline_passed` when it takes no uploads now.",
                 {
                     "200": answer(obj({"key": STRING, "uploadId": STRING, "resumed": BOOLEAN, "asset_id": INTEGER})),
-                    **errors(*SIGNED_IN, 409, 415, 422, 507),
+                    **errors(*SIGNED_IN, 404, 409, 415, 422, 507),
                 },
                 requestBody=body(
                     {
@@ -882,7 +1265,9 @@ def _paths() -> dict:
                 "`{parts: [{PartNumber, ETag}], metadata}` → `{location, key, bucket, asset_id, asset_url, status, "
                 "details_complete}`, or 422 `file_refused` with the reason. `metadata` (optional, as at create) "
                 "replaces the details sent when the upload started; `details_complete` says whether review has "
-                "what it needs (title, licence, consent) or the asset will wait as a draft.",
+                "what it needs (title, licence, consent, and the fields its call requires) or the asset will wait "
+                "as a draft, `missing_details` what is missing. An upload started into a call finishes into it, "
+                "even past the deadline.",
                 {
                     "200": answer(
                         obj(
@@ -894,10 +1279,12 @@ def _paths() -> dict:
                                 "asset_url": URL,
                                 "status": {"enum": list(ASSET_STATUSES)},
                                 "details_complete": BOOLEAN,
+                                "missing_details": array({"enum": ["title", "license", "consent", *REQUIRED_FIELDS]}),
+                                "call": maybe(STRING),
                             }
                         )
                     ),
-                    **errors(*SIGNED_IN, 404, 415, 422),
+                    **errors(*SIGNED_IN, 404, 409, 415, 422),
                 },
                 parameters=upload,
                 requestBody=body(

@@ -6,9 +6,10 @@ from flask import url_for
 from flask_login import current_user
 
 from ..access import roles_required
+from ..assets import attribution
 from ..assets.downloads import history
 from ..assets.links import inline_url
-from ..assets.models import LICENSE_URLS, AssetDownload
+from ..assets.models import AssetDownload
 from ..localtime import iso_utc
 from ..roles import IKM
 from . import bp
@@ -16,8 +17,8 @@ from .helpers import paginated
 
 
 def download_json(download: AssetDownload) -> dict:
-    """One download, with the licence and credit line recorded when it was made (a licence
-    approved later is not this copy's). An asset taken out of the catalogue since keeps its
+    """One download, with the licence, credit line and attribution recorded when it was made (a
+    licence approved later is not this copy's), and what it was for. An asset taken out of the catalogue since keeps its
     title and terms (the business still uses its copy) but loses its links: ``available`` false."""
     asset = download.asset
     available = asset.downloadable_by(current_user)
@@ -29,8 +30,10 @@ def download_json(download: AssetDownload) -> dict:
         "variant": download.variant,
         "downloaded_at": iso_utc(download.created_at),
         "license": download.license,
-        "license_url": LICENSE_URLS.get(download.license or ""),
+        "license_url": attribution.license_url(download.license) if download.license else None,
         "credit_line": download.credit_line,
+        "attribution": attribution.download_texts(download),
+        "purpose": download.purpose,
         "available": available,
         "url": url_for("assets.show", asset_id=asset.id, _external=True) if available else None,
         "download": url_for("api.download", asset_id=asset.id, _external=True) if available else None,

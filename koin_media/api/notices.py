@@ -8,8 +8,7 @@ from flask_login import current_user
 from ..access import roles_required
 from ..json_bodies import json_body
 from ..localtime import iso_utc
-from ..notifications.notices import mark_read, notice_link, notice_text, notices_of, unread_count
-from ..roles import CREATOR
+from ..notifications.notices import RECIPIENT_ROLES, mark_read, notice_link, notice_text, notices_of, unread_count
 from . import bp
 from .helpers import page_envelope
 
@@ -27,14 +26,14 @@ def notice_json(notice) -> dict:
 
 
 @bp.get("/notices")
-@roles_required(CREATOR)
+@roles_required(*RECIPIENT_ROLES)
 def notices():
     """Listing reads nothing as read: a client marks them with ``POST /notices/read``."""
     return jsonify(page_envelope(notices_of(current_user), notice_json) | {"unread": unread_count(current_user)})
 
 
 @bp.post("/notices/read")
-@roles_required(CREATOR)
+@roles_required(*RECIPIENT_ROLES)
 def notices_read():
     json_body()  # no fields, but a body that is not a JSON object is refused as everywhere (415/400)
     mark_read(current_user)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, false, func, literal_column, select, tuple_
@@ -22,6 +22,7 @@ from sqlalchemy import Select, false, func, literal_column, select, tuple_
 from .. import pagecache
 from ..errors import abort_with
 from ..extensions import db
+from ..localtime import local_today
 from ..reference.models import Community, Regency
 from ..validators import MAX_DATABASE_ID
 from ..venues.models import Venue
@@ -185,7 +186,7 @@ def conditions(filters: CatalogFilters, any_word: bool = False) -> list:
     """The WHERE of the public catalogue under ``filters`` (references resolved from memory:
     an unknown slug finds nothing)."""
     refs = references()
-    where = [PUBLIC]
+    where = [PUBLIC, *_rights_guard()]
     if filters.kind:
         where.append(Asset.kind == filters.kind)
     if filters.license:
@@ -199,6 +200,29 @@ def conditions(filters: CatalogFilters, any_word: bool = False) -> list:
     if match is not None:
         where.append(match)
     return where
+
+
+def _ended_before() -> date | None:
+    """Today (WITA) while some published asset's usable-until day is over, else None.
+
+    The hourly rights job (assets/rights_jobs.py, first at 00:05 WITA) moves such assets to
+    EXPIRED, which bumps the generation; until it has, their downloads are already refused
+    (``Asset.usage_ended``) and this keeps them off the lists too. Normally nothing has passed,
+    and the lists keep reading only the covering catalogue indexes: a date filter on every
+    query would send the facet counts to the table for each match. The check itself is one
+    lookup in ix_assets_usable_until, once per generation."""
+
+    def earliest():
+        return db.session.scalar(select(func.min(Asset.usable_until)).where(PUBLIC))
+
+    first = pagecache.memo(("earliest_usable_until",), earliest)
+    today = local_today()
+    return today if first is not None and first < today else None
+
+
+def _rights_guard() -> list:
+    cutoff = _ended_before()
+    return [] if cutoff is None else [(Asset.usable_until.is_(None)) | (Asset.usable_until >= cutoff)]
 
 
 # --- counts -------------------------------------------------------------------------------
@@ -241,7 +265,7 @@ def facets(filters: CatalogFilters, any_word: bool = False) -> Facets:
                     bucket[value] = bucket.get(value, 0) + n
         return result
 
-    return pagecache.memo(("facets", filters.key(), any_word), count)
+    return pagecache.memo(("facets", filters.key(), any_word, _ended_before()), count)
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -306,6 +330,12 @@ def _cards(statement: Select) -> list[Card]:
             )
         )
     return cards
+
+
+def cards(statement: Select) -> list[Card]:
+    """Cards from a select of CARD_COLUMNS and REFERENCE_COLUMNS, for other lists of published
+    assets drawn with the same card (a call's contributions: assets/calls.py)."""
+    return _cards(statement)
 
 
 def page(

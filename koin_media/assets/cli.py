@@ -10,6 +10,8 @@ from ..database import writes_database
 from ..extensions import db
 from ..storage import StepReport, StorageError, get_storage
 from . import search, services
+from .crops import make_social_pictures, missing_social_pictures
+from .duplicates import fingerprint_asset, missing_fingerprints
 from .jobs import cleanup_storage
 from .models import Asset
 from .renditions import make_web_rendition, missing_web_renditions
@@ -53,6 +55,30 @@ def renditions_command(missing):
     for asset_id in asset_ids:
         make_web_rendition(asset_id)
     click.echo(f"Queued web renditions for {len(asset_ids)} asset(s).")
+
+
+@media_cli.command("crops")
+@writes_database
+def crops_command():
+    """Queue the social media crops (photos) and the share picture (every kind) of each processed
+    asset made before they existed, or whose making failed. Run once after upgrading."""
+    asset_ids = missing_social_pictures()
+    db.session.commit()  # hold no transaction while the jobs (inline in tests) write their rows
+    for asset_id in asset_ids:
+        make_social_pictures(asset_id)
+    click.echo(f"Queued social media formats for {len(asset_ids)} asset(s).")
+
+
+@media_cli.command("fingerprints")
+@writes_database
+def fingerprints_command():
+    """Queue a job per processed asset without fingerprints (processed before they were taken):
+    each hashes the stored original, then records the asset's duplicates."""
+    asset_ids = missing_fingerprints()
+    db.session.commit()  # hold no transaction while the jobs (inline in tests) write their rows
+    for asset_id in asset_ids:
+        fingerprint_asset(asset_id)
+    click.echo(f"Queued fingerprints for {len(asset_ids)} asset(s).")
 
 
 @media_cli.command("reindex")

@@ -8,21 +8,35 @@ import re
 from pathlib import PurePosixPath
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..media.crops import CROP_SIZES
 from ..storage import ObjectNotFound, get_storage
 from ..storage.base import safe_filename
-from .models import Asset, AssetDownload
+from .models import DOWNLOAD_PURPOSES, Asset, AssetDownload
 
 
 class DownloadRefused(Exception):
-    """A download that cannot be given: the page flashes ``message``, the API answers 409."""
+    """A download that cannot be given: the page flashes ``message``, the API answers
+    ``status`` with ``code`` (409 "conflict": not possible now, such as a size not made yet)."""
+
+    status, code = 409, "conflict"
 
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class UnknownVariant(DownloadRefused):
+    """A variant this asset can never have (a crop of a video, a name no asset has): the
+    request is wrong, not early, so the API answers 422 rather than "try again later"."""
+
+    status, code = 422, "unknown_variant"
+
+    def __init__(self):
+        super().__init__(UNKNOWN_VARIANT)
 
 
 class WebSizeNotReady(DownloadRefused):
@@ -34,6 +48,23 @@ class WebSizeNotReady(DownloadRefused):
 
 UNPUBLISHED = _l("Only published assets can be downloaded.")
 UNKNOWN_VARIANT = _l("This asset has no such version to download.")
+CROPS_NOT_READY = _l("The social media formats of this photo are not ready yet. Try again in a minute.")
+
+# A photo's social crops as download variants ("crop_1x1" -> "1x1"), and what the page calls them.
+CROP_VARIANTS = {f"crop_{ratio}": ratio for ratio in CROP_SIZES}
+CROP_LABELS = {
+    "1x1": _l("Instagram 1:1"),
+    "4x5": _l("Instagram 4:5"),
+    "9x16": _l("Story/Reels/WhatsApp 9:16"),
+    "191x1": _l("Link preview 1.91:1"),
+}
+# Every variant's name in lists (who downloaded, my downloads).
+VARIANT_LABELS = {
+    "original": _l("Original"),
+    "web": _l("Web size"),
+    **{variant: CROP_LABELS[ratio] for variant, ratio in CROP_VARIANTS.items()},
+}
+UNKNOWN_PURPOSE = _l("Choose one of the uses in the list.")
 
 
 def history(user) -> Select:
@@ -61,6 +92,23 @@ def history_page(user, per_page: int, before: int | None = None) -> tuple[list[A
     return rows, (rows[-1].id if more else None)
 
 
+def purpose_counts(asset: Asset) -> list[tuple[str | None, int]]:
+    """How many downloads of ``asset`` were for each purpose, the most frequent first (None:
+    downloads made before the dialog asked, or by an API client that did not say)."""
+    rows = db.session.execute(
+        select(AssetDownload.purpose, func.count())
+        .where(AssetDownload.asset_id == asset.id)
+        .group_by(AssetDownload.purpose)
+    ).all()
+    return sorted_purposes((purpose, count) for purpose, count in rows)
+
+
+def sorted_purposes(counts) -> list[tuple[str | None, int]]:
+    """(purpose, count) pairs, most downloads first, then in the dialog's order, unsaid last."""
+    order = {code: index for index, code in enumerate(DOWNLOAD_PURPOSES)}
+    return sorted(counts, key=lambda pair: (-pair[1], order.get(pair[0], len(order))))
+
+
 def check_downloadable(asset: Asset, user) -> None:
     if not asset.downloadable_by(user):
         raise DownloadRefused(UNPUBLISHED)
@@ -72,7 +120,39 @@ def download_options(asset: Asset) -> list[dict]:
     options = [{"variant": "original", "content_type": asset.mime, "size_bytes": asset.size_bytes}]
     if asset.web_file:
         options.append({"variant": "web", "content_type": asset.web_file[1], "size_bytes": asset.web_size_bytes})
+    sizes = (asset.media_info or {}).get("crop_bytes") or {}
+    for variant, (width, height) in crop_dimensions(asset).items():
+        ratio = CROP_VARIANTS[variant]
+        options.append(
+            {
+                "variant": variant,
+                "content_type": "image/jpeg",
+                "size_bytes": sizes.get(ratio),
+                "width": width,
+                "height": height,
+            }  # fmt: skip
+        )
     return options
+
+
+def crop_dimensions(asset: Asset) -> dict[str, tuple[int, int]]:
+    """Width and height of each social crop the asset has, by variant, in CROP_SIZES' order
+    (noted by ``pipeline.store_renditions`` when it stored them)."""
+    keys, noted = asset.crop_keys or {}, (asset.media_info or {}).get("crops") or {}
+    made = {}
+    for variant, ratio in CROP_VARIANTS.items():
+        size = noted.get(ratio)
+        if keys.get(ratio) and isinstance(size, list) and len(size) == 2:
+            made[variant] = (int(size[0]), int(size[1]))
+    return made
+
+
+def crop_choices(asset: Asset) -> list[tuple[str, str]]:
+    """(variant, label) of each social crop the asset has: "Instagram 1:1 (1080 × 1080)"."""
+    return [
+        (variant, f"{CROP_LABELS[CROP_VARIANTS[variant]]} ({width} × {height})")
+        for variant, (width, height) in crop_dimensions(asset).items()
+    ]
 
 
 def web_dimensions(asset: Asset) -> tuple[int, int] | None:
@@ -91,6 +171,8 @@ def download_filename(asset: Asset, variant: str) -> str:
     title = re.sub(r'[/\\:*?"<>|]+', " ", title).strip()[:120] or "koin-media"
     if variant == "web":
         return f"{title} (web){PurePosixPath(asset.web_file[0]).suffix}"  # .jpg, .mp4 or .m4a
+    if variant in CROP_VARIANTS:
+        return f"{title} ({CROP_VARIANTS[variant]}).jpg"
     extension = safe_filename(PurePosixPath(asset.original_filename).suffix.lower()[:8]).replace(" ", "")
     return f"{title}{extension}"
 
@@ -105,23 +187,32 @@ def variant_file(asset: Asset, variant: str) -> tuple[str, str | None, str]:
         if web is None:  # a video or audio whose rendition is not made yet
             raise WebSizeNotReady()
         return web[0], web[1], download_filename(asset, "web")
-    raise DownloadRefused(UNKNOWN_VARIANT)
+    if variant in CROP_VARIANTS and asset.kind == "image":
+        key = (asset.crop_keys or {}).get(CROP_VARIANTS[variant])
+        if key is None:  # processed before crops existed, or their job has not run yet
+            raise DownloadRefused(CROPS_NOT_READY)
+        return key, "image/jpeg", download_filename(asset, variant)
+    raise UnknownVariant()
 
 
-def create_download(asset: Asset, user, variant: str) -> tuple[str, int]:
+def create_download(asset: Asset, user, variant: str, purpose: str | None = None) -> tuple[str, int]:
     """Log the download and hand out a short-lived link to the chosen variant: (url, seconds
-    it stays valid)."""
+    it stays valid). ``purpose``: what the file is for (DOWNLOAD_PURPOSES), None if not said."""
     check_downloadable(asset, user)
     key, mime, filename = variant_file(asset, variant)
     link = get_storage().download_url(key, filename, mime)
-    record_download(asset, user, variant, key)
+    record_download(asset, user, variant, key, purpose=purpose)
     return link
 
 
-def record_download(asset: Asset, user, variant: str, key: str) -> AssetDownload:
+def record_download(asset: Asset, user, variant: str, key: str, purpose: str | None = None) -> AssetDownload:
     """Log and count a download of the object ``key``, only once the store has shown it can
     serve it: when the store is down (StorageError) nothing is logged or counted."""
     check_downloadable(asset, user)  # never logged nor counted, whichever door it came through
+    if purpose is not None and purpose not in DOWNLOAD_PURPOSES:
+        # The forms refuse it with a message; a caller that skipped them must not reach the
+        # database's CHECK constraint and turn the download into a 500.
+        raise DownloadRefused(UNKNOWN_PURPOSE)
     download = AssetDownload(
         asset_id=asset.id,
         user_id=user.id,
@@ -129,6 +220,7 @@ def record_download(asset: Asset, user, variant: str, key: str) -> AssetDownload
         variant=variant,
         license=asset.license,
         credit_line=asset.credit_line,
+        purpose=purpose,
     )
     try:
         if get_storage().head(key) is None:

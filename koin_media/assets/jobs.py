@@ -19,10 +19,11 @@ from .. import localdisk
 from ..database import utcnow
 from ..extensions import db
 from ..jobs import heartbeat_recorder, job, periodic_job, runs_inline
+from ..media.fingerprint import sha256_file
 from ..media.processing import ProcessingFailed, process
 from ..storage import NotSupported, StepReport, StorageError, get_storage
 from ..storage.local import LocalStorage
-from . import leases, pipeline
+from . import duplicates, leases, pipeline
 from .leases import LeaseLost
 from .models import PROCESSING, Asset, MultipartUpload
 from .pipeline import MAX_ATTEMPTS, backoff
@@ -84,14 +85,17 @@ def _process_into(asset: Asset, workdir: Path, lease: leases.Lease) -> None:
     storage = get_storage()
     original = workdir / "original"
     storage.download_to_file(asset.storage_key, original)
+    asset.sha256 = sha256_file(original)  # read back in pieces while the file is fresh in the page cache
     _wait_at_test_gate(asset, lease)
-    result = process(original, asset.kind, asset.mime, workdir / "out", **pipeline.processing_limits())
+    focus = (asset.focus_x, asset.focus_y)  # the crops follow a focus set before (re)processing
+    result = process(original, asset.kind, asset.mime, workdir / "out", focus=focus, **pipeline.processing_limits())
     lease.confirm()  # taken over meanwhile: do not store renditions over the new attempt's
     asset.media_info = result.info  # first: storing the renditions adds the web size's dimensions
     pipeline.store_renditions(asset, result.renditions)
     asset.width, asset.height = result.width, result.height
     asset.duration_seconds = result.duration_seconds
     asset.video_codec, asset.audio_codec = result.video_codec, result.audio_codec
+    asset.phash = result.phash
 
 
 def _commit_results(done: Asset, lease: leases.Lease) -> None:
@@ -99,10 +103,11 @@ def _commit_results(done: Asset, lease: leases.Lease) -> None:
     still ours; the creator's edits made meanwhile (title, licence) are kept."""
     if not lease.hold():
         raise LeaseLost(lease.owner)
-    asset = db.session.get(Asset, lease.asset_id)
+    asset = db.session.get(Asset, lease.row_id)
     for name in sa_inspect(done).committed_state:  # the attributes processing set
         setattr(asset, name, getattr(done, name))
     asset.lease_owner, asset.lease_expires_at = None, None
+    duplicates.record(asset)  # a warning for the creator and staff; the asset goes on regardless
     pipeline.finish_processing(asset)
     db.session.commit()
 

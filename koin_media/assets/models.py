@@ -4,16 +4,32 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, and_, inspect, or_
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    event,
+    inspect,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import pagecache
 from ..accounts.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from ..i18n import wita_date
+from ..localtime import LOCAL, local_to_utc, local_today
 from ..reference.models import Community, Regency
 from ..roles import STAFF
 from ..venues.models import Venue
@@ -31,6 +47,8 @@ ARCHIVED = "archived"
 REJECTED_FILE = "rejected_file"
 FAILED = "failed"
 REJECTED = "rejected"
+# Its usable-until date passed (assets/rights.py): out of the catalogue until a reviewed new date.
+EXPIRED = "expired"
 STATUSES = (
     UPLOADING,
     VERIFYING,
@@ -42,6 +60,7 @@ STATUSES = (
     REJECTED_FILE,
     FAILED,
     REJECTED,
+    EXPIRED,
 )
 
 STATUS_LABELS = {
@@ -55,6 +74,7 @@ STATUS_LABELS = {
     REJECTED_FILE: _l("File refused"),
     FAILED: _l("Processing failed"),
     REJECTED: _l("Rejected in review"),  # not "File refused": staff read it, the file was fine
+    EXPIRED: _l("Usage period ended"),
 }
 
 KINDS = ("image", "video", "audio", "document")
@@ -62,7 +82,7 @@ KINDS = ("image", "video", "audio", "document")
 # re-encoded rendition of this type instead.
 WEB_RENDITION_TYPES = {"video": "video/mp4", "audio": "audio/mp4"}
 # States an asset reaches only after processing succeeded.
-PROCESSED = (DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED, REJECTED)
+PROCESSED = (DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED, REJECTED, EXPIRED)
 # States an asset leaves by itself (the worker moves it on): My uploads keeps asking about them.
 SETTLING = (VERIFYING, PROCESSING)
 KIND_LABELS = {"image": _l("Photo"), "video": _l("Video"), "audio": _l("Audio"), "document": _l("Document")}
@@ -89,13 +109,18 @@ LICENSE_SHORT_LABELS = {
 
 # What a published asset's owner changes waits for review when it changes what people agree to
 # or credit (the file itself is never changed by an edit); the rest goes live at once.
-REVIEWED_FIELDS = ("title", "license", "credit", "consent")
+# ``usable_until`` only when it is extended or removed (a shorter period applies at once:
+# assets/rights.py ``applies_at_once``).
+REVIEWED_FIELDS = ("title", "license", "credit", "consent", "usable_until")
 REVIEWED_FIELD_LABELS = {
     "title": _l("Title"),
     "license": _l("Licence"),
     "credit": _l("Credit line"),
     "consent": _l("Consent of the people shown"),
+    "usable_until": _l("Usable until"),
 }
+# Reviewed fields whose values are not JSON: kept as ISO text in ``pending_changes``.
+_PENDING_DATES = ("usable_until",)
 
 
 def split_tags(tags: str) -> list[str]:
@@ -113,6 +138,7 @@ class Asset(db.Model):
         CheckConstraint(f"status IN {_in(STATUSES)}", name="status_known"),
         CheckConstraint(f"kind IS NULL OR kind IN {_in(KINDS)}", name="kind_known"),
         CheckConstraint(f"license IS NULL OR license IN {_in(LICENSES)}", name="license_known"),
+        CheckConstraint("focus_x >= 0 AND focus_x <= 1 AND focus_y >= 0 AND focus_y <= 1", name="focus_inside"),
         Index("ix_assets_status_created", "status", "created_at"),
         # The public catalogue in its two orders (migration 0010). The newest index carries
         # every column a filter or facet reads, so those never visit the table.
@@ -131,6 +157,9 @@ class Asset(db.Model):
         # The review queue's edits (and its count in the staff navigation) without reading
         # every published asset.
         Index("ix_assets_edit_submitted", "status", "edit_submitted_at"),
+        # The rights jobs (assets/rights.py) and the catalogue's "has any date passed" check:
+        # published assets by their usable-until date, without reading the rest.
+        Index("ix_assets_usable_until", "status", "usable_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +168,9 @@ class Asset(db.Model):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     regency_id: Mapped[int | None] = mapped_column(ForeignKey("regencies.id"))
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    # The call for content it was uploaded into (assets/calls.py, migration 0020): its required
+    # fields join what review needs, and its page lists the asset once published.
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     # active_history: a change of status always knows the old one (loaded first if the object
     # was expired), so the page cache can tell whether the asset left the catalogue.
     status: Mapped[str] = mapped_column(String(20), default=UPLOADING, active_history=True)
@@ -157,6 +189,14 @@ class Asset(db.Model):
     # ever handed out through the logged, licensed download.
     web_key: Mapped[str | None] = mapped_column(String(200))
     web_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    # Social media formats (media/crops.py, assets/crops.py). The focus point, as fractions of
+    # the upright picture's width and height from its top left, centres a photo's crops; it is
+    # not reviewed (it changes no terms). ``crop_keys``: {"1x1": key, "4x5": …, "9x16": …,
+    # "191x1": …}, photos only; ``share_key``: the 1200x630 picture of link previews, every kind.
+    focus_x: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
+    focus_y: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
+    crop_keys: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    share_key: Mapped[str | None] = mapped_column(String(200))
     width: Mapped[int | None]
     height: Mapped[int | None]
     duration_seconds: Mapped[float | None]
@@ -172,6 +212,11 @@ class Asset(db.Model):
     problem_code: Mapped[str | None] = mapped_column(String(40))
     problem_context: Mapped[dict] = mapped_column(JSON, default=dict)
     problem_detail: Mapped[str | None] = mapped_column(Text)
+    # Fingerprints of the original, set by processing (assets/duplicates.py, migration 0021):
+    # the hex SHA-256 of its bytes, and imagehash's phash (16 hex digits) of a photo or of a
+    # video's poster. The phash is read with the kind (ix_assets_kind_phash, below the class).
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    phash: Mapped[str | None] = mapped_column(String(16))
 
     # What the creator says about it
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -193,6 +238,16 @@ class Asset(db.Model):
     pending_changes: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     edit_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # Usage rights (assets/rights.py): the last WITA day it may be used (None: no end), the
+    # consent or model-release document (private: owner and staff only), and when the owner
+    # and staff were warned of that date (once per date).
+    usable_until: Mapped[date | None] = mapped_column(Date)
+    release_key: Mapped[str | None] = mapped_column(String(200))
+    release_filename: Mapped[str | None] = mapped_column(String(255))
+    release_mime: Mapped[str | None] = mapped_column(String(60))
+    release_size: Mapped[int | None] = mapped_column(BigInteger)
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     download_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -201,6 +256,7 @@ class Asset(db.Model):
     community: Mapped[Community | None] = relationship()
     regency: Mapped[Regency | None] = relationship()
     venue: Mapped[Venue | None] = relationship()
+    call: Mapped[Call | None] = relationship("Call")
 
     @property
     def tag_list(self) -> list[str]:
@@ -208,7 +264,15 @@ class Asset(db.Model):
 
     @property
     def details_complete(self) -> bool:
-        return bool(self.title.strip() and self.license and self.consent)
+        return not self.missing_details
+
+    @property
+    def missing_details(self) -> list[str]:
+        """What review still waits for, by field: a title, a licence, the consent, and the
+        fields its call requires (``Call.missing_fields``). Until none is missing it is a draft."""
+        present = {"title": bool(self.title.strip()), "license": bool(self.license), "consent": bool(self.consent)}
+        missing = [name for name, there in present.items() if not there]
+        return missing + (self.call.missing_fields(self) if self.call is not None else [])
 
     @property
     def problem_message(self) -> str | None:
@@ -228,8 +292,31 @@ class Asset(db.Model):
         return self.kind in WEB_RENDITION_TYPES and self.status in PROCESSED and not self.web_key
 
     @property
+    def takes_focus(self) -> bool:
+        """A processed photo: its social crops follow the focus point its managers set."""
+        return self.kind == "image" and self.status in PROCESSED
+
+    @property
+    def needs_social_pictures(self) -> bool:
+        """Processed before crops and share pictures existed (or their making failed)."""
+        if self.status not in PROCESSED:
+            return False
+        return not self.share_key or (self.kind == "image" and not self.crop_keys)
+
+    @property
+    def usage_ended(self) -> bool:
+        """Its usable-until day (WITA) is over: from that moment it is neither public nor
+        downloadable, even before the daily job moves it to EXPIRED (assets/rights.py)."""
+        return self.usable_until is not None and local_today() > self.usable_until
+
+    @property
     def is_public(self) -> bool:
-        return self.status == APPROVED
+        return self.status == APPROVED and not self.usage_ended
+
+    @classmethod
+    def public_clause(cls):
+        """``is_public`` as SQL, for lists that filter in the query (collections and their counts)."""
+        return and_(cls.status == APPROVED, or_(cls.usable_until.is_(None), cls.usable_until >= local_today()))
 
     # -- who may do what with it: the one home of these rules, asked by the pages, the API,
     # -- the services and the templates alike.
@@ -265,8 +352,22 @@ class Asset(db.Model):
         """(field, live value, proposed value) of the edit waiting for review, in form order."""
         if not self.has_pending_edit:
             return []
-        changes = self.pending_changes or {}
+        changes = self.pending_values
         return [(name, getattr(self, name), changes[name]) for name in REVIEWED_FIELDS if name in changes]
+
+    @property
+    def pending_values(self) -> dict:
+        """``pending_changes`` as the columns take them (dates back from their ISO text)."""
+        values = dict(self.pending_changes or {})
+        for name in _PENDING_DATES:
+            if values.get(name):
+                values[name] = date.fromisoformat(values[name])
+        return values
+
+    def set_pending_values(self, values: dict) -> None:
+        """Keep ``values`` as ``pending_changes`` (None when empty), dates as ISO text."""
+        stored = {name: value.isoformat() if isinstance(value, date) else value for name, value in values.items()}
+        self.pending_changes = stored or None
 
     @property
     def pending_edit_version(self) -> str | None:
@@ -330,6 +431,45 @@ def _in_catalog(asset: Asset) -> bool:
 pagecache.watch(Asset, _in_catalog)
 
 
+@event.listens_for(Asset.usable_until, "set", active_history=True)
+def _new_date_new_warning(asset: Asset, value, old, _initiator) -> None:
+    """A new usable-until date gets its own warning (rights.warn_before), however it is set
+    (an edit, an approved change, the API)."""
+    if value != old:
+        asset.expiry_warned_at = None
+
+
+# The near-duplicate search reads every hash of one kind: with the id in the index it never
+# visits the table (assets/duplicates.py, bench/duplicates.py).
+Index("ix_assets_kind_phash", Asset.kind, Asset.phash, Asset.id)
+
+DUPLICATE_KINDS = ("exact", "near")
+
+
+class AssetDuplicate(db.Model):
+    """What processing found about ``asset``: it is a copy of the earlier ``other`` (the same
+    bytes: "exact"), or its photo looks like the other's ("near", ``distance`` bits of the
+    perceptual hash apart). A warning for the creator and staff, never a refusal."""
+
+    __tablename__ = "asset_duplicates"
+    __table_args__ = (
+        Index("uq_asset_duplicates_pair", "asset_id", "other_id", unique=True),
+        CheckConstraint(f"kind IN {_in(DUPLICATE_KINDS)}", name="kind_known"),
+        CheckConstraint("asset_id <> other_id", name="not_itself"),
+        CheckConstraint("distance >= 0 AND distance <= 64", name="distance_bits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(5))
+    distance: Mapped[int] = mapped_column(default=0)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    asset: Mapped[Asset] = relationship(foreign_keys=[asset_id])
+    other: Mapped[Asset] = relationship(foreign_keys=[other_id])
+
+
 class MultipartUpload(db.Model):
     """An upload the app started: who owns it, where it goes, and the file's fingerprint so
     that adding the same file again resumes it instead of starting over."""
@@ -364,9 +504,7 @@ class AssetDownload(db.Model):
     terms."""
 
     __tablename__ = "asset_downloads"
-    __table_args__ = (
-        CheckConstraint(f"purpose IS NULL OR purpose IN {_in(DOWNLOAD_PURPOSES)}", name="purpose_known"),
-    )
+    __table_args__ = (CheckConstraint(f"purpose IS NULL OR purpose IN {_in(DOWNLOAD_PURPOSES)}", name="purpose_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
@@ -383,3 +521,168 @@ class AssetDownload(db.Model):
 
     user: Mapped[User | None] = relationship()
     asset: Mapped[Asset] = relationship()
+
+
+# -- calls for content ------------------------------------------------------------------------
+# The model and its rules sit here, beside the asset they are asked about (``Asset.call``), so
+# that the mapper knows "Call" wherever an asset is loaded (a script, a benchmark); their
+# finding and writing is assets/calls.py.
+
+CALL_DRAFT, CALL_OPEN, CALL_CLOSED = "draft", "open", "closed"
+CALL_STATUSES = (CALL_DRAFT, CALL_OPEN, CALL_CLOSED)
+CALL_STATUS_LABELS = {CALL_DRAFT: _l("Draft"), CALL_OPEN: _l("Open for uploads"), CALL_CLOSED: _l("Closed")}
+# How a call reads to people (``Call.state``): an open call past its deadline has ended.
+CALL_ENDED = "ended"
+CALL_STATE_LABELS = {**CALL_STATUS_LABELS, CALL_ENDED: _l("Deadline passed")}
+
+# What a call may require of every upload into it, besides what review always needs (title,
+# licence, consent: ``Asset.details_complete``).
+REQUIRED_FIELDS = {
+    "description": _l("Description"),
+    "tags": _l("Tags"),
+    "venue": _l("Venue shown"),
+    "credit": _l("Credit line"),
+}
+# Every detail review may wait for, in the order of the edit form: how "Perlu rincian" names them.
+DETAIL_LABELS = {
+    "title": _l("Title"),
+    "description": REQUIRED_FIELDS["description"],
+    "tags": REQUIRED_FIELDS["tags"],
+    "venue": REQUIRED_FIELDS["venue"],
+    "license": _l("Licence"),
+    "credit": REQUIRED_FIELDS["credit"],
+    "consent": _l("Consent of the people shown"),
+}
+
+TITLE_MIN, TITLE_MAX = 3, 120
+SLUG_LENGTH = 80
+# Paths of the call pages that a slug must not take (/calls/new, /calls/manage).
+RESERVED_SLUGS = frozenset({"new", "manage"})
+
+
+class CallRefused(Exception):
+    """A call that does not take this now: ``message`` for people (in their language), ``code``
+    for the API, ``status`` its HTTP answer, ``field`` when one field is at fault."""
+
+    def __init__(self, code: str, message, status: int = 409, field: str | None = None):
+        super().__init__(str(message))
+        self.code, self.message, self.status, self.field = code, message, status, field
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(CALL_STATUSES)}", name="status_known"),
+        CheckConstraint(f"license IN {_in(LICENSES)}", name="license_known"),
+        # /calls: the open ones by deadline, then the closed.
+        Index("ix_calls_status_deadline", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Made once from the first title (``slug_for``) and kept: links to a call never break.
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    brief: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The last WITA day uploads are accepted (until its midnight): ``closes_at``.
+    deadline: Mapped[date] = mapped_column(Date)
+    # Presets of an upload into the call: tags (comma-separated, as Asset.tags), venue, regency
+    # and licence; the upload may change them, and the call's tags are always added.
+    tags: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
+    regency_id: Mapped[int | None] = mapped_column(ForeignKey("regencies.id", ondelete="SET NULL"))
+    license: Mapped[str] = mapped_column(String(20))
+    # Names of REQUIRED_FIELDS an upload into it needs before it goes to review.
+    required_fields: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default=CALL_DRAFT, server_default=CALL_DRAFT)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    venue: Mapped[Venue | None] = relationship()
+    regency: Mapped[Regency | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def tag_list(self) -> list[str]:
+        return split_tags(self.tags)
+
+    @property
+    def required(self) -> list[str]:
+        """The required fields it names, in the form's order (unknown names are ignored)."""
+        chosen = set(self.required_fields or ())
+        return [name for name in REQUIRED_FIELDS if name in chosen]
+
+    @property
+    def closes_at(self) -> datetime:
+        """The instant uploads stop: midnight WITA after the deadline day."""
+        return local_to_utc(self.deadline + timedelta(days=1), time(0))
+
+    def deadline_passed(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.closes_at
+
+    @property
+    def state(self) -> str:
+        """Its status as lists and pages show it: an open call past its deadline has ended."""
+        return CALL_ENDED if self.status == CALL_OPEN and self.deadline_passed() else self.status
+
+    # -- who may do what with it -----------------------------------------------------------
+
+    def managed_by(self, user) -> bool:
+        """The office's staff create, edit, open, close and export calls."""
+        return user is not None and bool(getattr(user, "is_authenticated", False)) and user.has_role(STAFF)
+
+    def visible_to(self, user) -> bool:
+        """Open and closed calls are public; a draft only to staff."""
+        return self.status != CALL_DRAFT or self.managed_by(user)
+
+    def upload_refusal(self, now: datetime | None = None) -> CallRefused | None:
+        """Why it takes no upload now (None: it does): it is open and its deadline day not over."""
+        if self.status == CALL_DRAFT:
+            return CallRefused("call_not_open", _("This call for content is not open yet, so it takes no uploads."))
+        if self.status == CALL_CLOSED:
+            return CallRefused(
+                "call_closed", _("The call “%(title)s” is closed and takes no more uploads.", title=self.title)
+            )
+        if self.deadline_passed(now):
+            return CallRefused(
+                "call_deadline_passed",
+                _(
+                    "The deadline of the call “%(title)s” was %(date)s; it takes no more uploads.",
+                    title=self.title,
+                    date=wita_date(self.deadline),
+                ),
+            )
+        return None
+
+    def takes_uploads(self, now: datetime | None = None) -> bool:
+        return self.upload_refusal(now) is None
+
+    def missing_fields(self, asset: Asset) -> list[str]:
+        """The required fields ``asset`` has not filled in: until it has, it stays a draft."""
+        filled = {
+            "description": bool((asset.description or "").strip()),
+            "tags": bool(split_tags(asset.tags or "")),
+            "venue": asset.venue is not None,
+            "credit": bool((asset.credit or "").strip()),
+        }
+        return [name for name in self.required if not filled[name]]
+
+    def opening_refusal(self) -> CallRefused | None:
+        """A call opens only with a deadline day that is not over."""
+        if deadline_past(self.deadline):
+            return CallRefused("deadline_past", DEADLINE_PAST, 422, "deadline")
+        return None
+
+
+DEADLINE_PAST = _l("The deadline is in the past. Choose today or a later day.")
+
+
+def local_day(now: datetime | None = None) -> date:
+    """Today in WITA (from this module's clock, which tests fix)."""
+    return (now or utcnow()).astimezone(LOCAL).date()
+
+
+def deadline_past(day: date) -> bool:
+    """Whether uploads until the end of ``day`` (WITA) are no longer possible: the rule an
+    open call's deadline keeps, on the forms and when a call is opened alike."""
+    return day < local_day()

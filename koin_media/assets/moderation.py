@@ -11,7 +11,7 @@ from ..access import nav_count, roles_required
 from ..audit import AuditEvent
 from ..extensions import db
 from ..roles import STAFF
-from . import bp, review_queue, services
+from . import bp, duplicates, review_queue, services
 from .forms import ReviewForm
 from .links import media_urls, thumbnails
 
@@ -21,7 +21,8 @@ from .links import media_urls, thumbnails
 @nav_count(lambda _user: review_queue.waiting_count())
 def moderation_queue():
     assets = db.session.scalars(review_queue.waiting_for_review()).all()
-    return render_template("assets/moderation_queue.html", assets=assets, thumbs=thumbnails(assets))
+    flags = duplicates.queue_flags(asset.id for asset in assets)
+    return render_template("assets/moderation_queue.html", assets=assets, thumbs=thumbnails(assets), duplicates=flags)
 
 
 @bp.route("/moderation/<int:asset_id>", methods=["GET", "POST"])
@@ -58,6 +59,13 @@ def review(asset_id):
         .where(AuditEvent.subject_type == "assets", AuditEvent.subject_id == asset.id)
         .order_by(AuditEvent.created_at.desc())
     ).all()
-    return render_template("assets/review.html", asset=asset, form=form, urls=media_urls(asset), history=history), (
-        422 if form.errors else 200
-    )
+    warnings = duplicates.warnings_of(asset, current_user)
+    return render_template(
+        "assets/review.html",
+        asset=asset,
+        form=form,
+        urls=media_urls(asset),
+        history=history,
+        duplicates=warnings,
+        duplicate_thumbs=thumbnails(warning.other for warning in warnings),
+    ), (422 if form.errors else 200)

@@ -45,7 +45,10 @@ RENDITION_KEYS = {
     "poster": "poster_key",
     "cover": "poster_key",
     "web": "web_key",
+    "share": "share_key",
 }
+# A photo's social crops ("crop_1x1", …) go into ``Asset.crop_keys`` by ratio ("1x1", …).
+CROP_PREFIX = "crop_"
 
 
 def store_renditions(asset: Asset, renditions) -> None:
@@ -53,13 +56,24 @@ def store_renditions(asset: Asset, renditions) -> None:
     asset's deletion removes its whole prefix), point the asset at them and note the size of
     the one that is its "web size" download."""
     storage = get_storage()
-    sizes, dimensions = {}, {}
+    sizes, dimensions, crops = {}, {}, {}
     for rendition in renditions:
         key = asset_key(asset, rendition.path.name)
         storage.put(key, rendition.path, rendition.content_type)
-        setattr(asset, RENDITION_KEYS[rendition.name], key)
         sizes[key] = rendition.path.stat().st_size
         dimensions[key] = [rendition.width, rendition.height] if rendition.width and rendition.height else None
+        if rendition.name.startswith(CROP_PREFIX):
+            crops[rendition.name.removeprefix(CROP_PREFIX)] = key
+        else:
+            setattr(asset, RENDITION_KEYS[rendition.name], key)
+    if crops:
+        # Their sizes are noted with the keys, so a download can say "1080 × 1350" and its
+        # size without opening the files (new dicts, so the JSON columns see the change).
+        asset.crop_keys = crops
+        info = {k: v for k, v in (asset.media_info or {}).items() if k not in ("crops", "crop_bytes")}
+        info["crops"] = {ratio: dimensions[key] for ratio, key in crops.items()}
+        info["crop_bytes"] = {ratio: sizes[key] for ratio, key in crops.items()}
+        asset.media_info = info
     web = asset.web_file
     if web and web[0] in sizes:
         asset.web_size_bytes = sizes[web[0]]
@@ -115,6 +129,7 @@ def mark_failed(asset: Asset, code: str, detail: str) -> None:
     asset.problem_code, asset.problem_context, asset.problem_detail = code, {}, detail[:4000]
     if code not in RETRYABLE_FAILURES:
         get_storage().delete_prefix(f"assets/{asset.uuid}/")
-        asset.thumb_key = asset.preview_key = asset.poster_key = asset.web_key = None
+        asset.thumb_key = asset.preview_key = asset.poster_key = asset.web_key = asset.share_key = None
+        asset.crop_keys = None
         asset.web_size_bytes = None
     db.session.commit()

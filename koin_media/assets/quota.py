@@ -25,11 +25,22 @@ from sqlalchemy import and_, exists, func, or_, select
 from ..accounts.models import User
 from ..extensions import db
 from ..storage.base import MAX_PART_NUMBER, MIN_PART_SIZE
-from .models import APPROVED, ARCHIVED, DRAFT, PENDING_REVIEW, PROCESSING, UPLOADING, VERIFYING, Asset, MultipartUpload
+from .models import (
+    APPROVED,
+    ARCHIVED,
+    DRAFT,
+    EXPIRED,
+    PENDING_REVIEW,
+    PROCESSING,
+    UPLOADING,
+    VERIFYING,
+    Asset,
+    MultipartUpload,
+)
 
 # States whose files count towards a creator's quota. An uploading asset counts with its
 # declared size while its upload is unfinished; a verifying one holds its bytes until judged.
-HOLDING_STATES = (VERIFYING, PROCESSING, DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED)
+HOLDING_STATES = (VERIFYING, PROCESSING, DRAFT, PENDING_REVIEW, APPROVED, ARCHIVED, EXPIRED)
 
 
 @dataclass

@@ -11,20 +11,24 @@ from ..extensions import db
 from ..pagecache import visitor_cache
 from ..roles import CREATOR, IKM
 from ..validators import page_number, whole_number
-from . import bp, search, services
+from . import attribution, bp, calls, duplicates, search, services
 from .catalog import CatalogFilters, references
 from .catalog import page as catalog_page
 from .downloads import (
+    VARIANT_LABELS,
     DownloadRefused,
     WebSizeNotReady,
     check_downloadable,
     create_download,
+    crop_choices,
     history_page,
+    purpose_counts,
     web_dimensions,
 )
 from .forms import AssetDetailsForm, DownloadForm
 from .links import media_urls, thumbnails
 from .models import (
+    DOWNLOAD_PURPOSES,
     KIND_LABELS,
     LICENSE_SHORT_LABELS,
     LICENSE_URLS,
@@ -35,6 +39,7 @@ from .models import (
     Asset,
     AssetDownload,
 )
+from .share import asset_preview
 
 PER_PAGE = 24
 
@@ -53,7 +58,11 @@ def asset_labels():
         "license_labels": LICENSES,
         "license_short_labels": LICENSE_SHORT_LABELS,
         "license_urls": LICENSE_URLS,
+        "license_link": attribution.license_url,  # a licence's text, ours for NTB-PROMO
+        "purpose_labels": DOWNLOAD_PURPOSES,
         "reviewed_field_labels": REVIEWED_FIELD_LABELS,
+        "missing_details": calls.missing_detail_text,  # "Perlu rincian": what review still waits for
+        "variant_labels": VARIANT_LABELS,  # original, web size, the social crops
     }
 
 
@@ -92,13 +101,27 @@ def show(asset_id):
         "assets/show.html",
         asset=asset,
         urls=media_urls(asset),
-        license_url=LICENSE_URLS.get(asset.license or ""),
+        duplicates=duplicates.warnings_of(asset, current_user) if asset.managed_by(current_user) else [],
+        license_url=attribution.license_url(asset.license),
+        share=asset_preview(asset),  # None unless published: nothing of it in tags or share links
+        # What a business pastes beside the media: only a published asset's (it has a licence).
+        attribution_texts=attribution.texts(asset) if asset.is_public and asset.license else None,
         # Only for someone who may download: building the form makes a CSRF token, which
         # would give an anonymous visitor a cookie and a page that cannot be shared.
-        download_form=DownloadForm().with_web_dimensions(web_dimensions(asset))
+        download_form=DownloadForm().with_web_dimensions(web_dimensions(asset)).with_crops(crop_choices(asset))
         if asset.downloadable_by(current_user)
         else None,
     )
+
+
+@bp.get("/licenses/<code>")
+@visitor_cache
+def license_terms(code):
+    """What a licence allows, in words people read: the office's own licence (NTB-PROMO) in full
+    in Indonesian and English, a Creative Commons licence summarised with a link to its deed."""
+    if code not in LICENSES:
+        abort_with(404, _("There is no licence with this code."))
+    return render_template("assets/license.html", code=code, deed_url=LICENSE_URLS.get(code))
 
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
@@ -124,7 +147,8 @@ def edit(asset_id):
         else:
             flash(*_edit_message(asset, outcome))
             return redirect(url_for("assets.edit", asset_id=asset.id))
-    return render_template("assets/edit.html", asset=asset, form=form, urls=media_urls(asset)), (
+    warnings = duplicates.warnings_of(asset, current_user)
+    return render_template("assets/edit.html", asset=asset, form=form, urls=media_urls(asset), duplicates=warnings), (
         422 if form.errors else 200
     )
 
@@ -134,7 +158,7 @@ def _edit_message(asset: Asset, outcome: str) -> tuple[str, str]:
     if outcome == services.SENT_FOR_REVIEW:
         return _("Saved and sent for review."), "success"
     if outcome == services.DETAILS_NEEDED:
-        return _("Saved. Add a title, a licence and the consent confirmation to send it for review."), "info"
+        return _("Saved. To send it for review, add: %(fields)s.", fields=calls.missing_detail_text(asset)), "info"
     if outcome in (services.EDIT_PENDING, services.EDIT_PENDING_AND_LIVE):
         fields = ", ".join(str(REVIEWED_FIELD_LABELS[name]) for name, _live, _new in asset.pending_edit)
         if outcome == services.EDIT_PENDING:
@@ -182,20 +206,27 @@ def mine():
     assets = db.session.scalars(
         select(Asset).where(Asset.owner_id == current_user.id).order_by(Asset.created_at.desc())
     ).all()
-    return render_template("assets/mine.html", assets=assets, thumbs=thumbnails(assets), settling=SETTLING)
+    return render_template(
+        "assets/mine.html",
+        assets=assets,
+        thumbs=thumbnails(assets),
+        settling=SETTLING,
+        duplicates=duplicates.warnings_for(assets, current_user),
+    )
 
 
 @bp.get("/assets/<int:asset_id>/downloads")
 @login_required
 def downloads(asset_id):
     asset = services.get_asset(asset_id, current_user, manage=True)
+    columns = (AssetDownload.business_name, AssetDownload.variant, AssetDownload.purpose)
     rows = db.session.execute(
-        select(AssetDownload.business_name, AssetDownload.variant, func.count(), func.max(AssetDownload.created_at))
+        select(*columns, func.count(), func.max(AssetDownload.created_at))
         .where(AssetDownload.asset_id == asset.id)
-        .group_by(AssetDownload.business_name, AssetDownload.variant)
+        .group_by(*columns)
         .order_by(func.max(AssetDownload.created_at).desc())
     ).all()
-    return render_template("assets/downloads.html", asset=asset, rows=rows)
+    return render_template("assets/downloads.html", asset=asset, rows=rows, purposes=purpose_counts(asset))
 
 
 MY_DOWNLOADS_PER_PAGE = 20
@@ -214,6 +245,8 @@ def my_downloads():
         next_before=next_before,
         first=before is None,
         thumbs=thumbnails(d.asset for d in downloads if d.asset.downloadable_by(current_user)),
+        # Built from the terms each copy was taken under, not the asset's current ones.
+        attributions={d.id: attribution.download_texts(d) for d in downloads},
     )
 
 
@@ -225,10 +258,10 @@ def download(asset_id):
     try:
         check_downloadable(asset, current_user)
         if not form.validate_on_submit():
-            for error in form.accept_license.errors or form.variant.errors:
+            for error in [*form.accept_license.errors, *form.purpose.errors] or form.variant.errors:
                 flash(error, "error")
             return redirect(url_for("assets.show", asset_id=asset.id)), 303
-        url, _expires = create_download(asset, current_user, form.variant.data)
+        url, _expires = create_download(asset, current_user, form.variant.data, purpose=form.purpose.data)
     except WebSizeNotReady as refused:
         abort_with(409, refused.message)
     except DownloadRefused as refused:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,7 @@ from .. import audit
 from ..database import utcnow
 from ..extensions import db
 from ..storage import ObjectInfo, StorageError, UploadNotFound, get_storage
-from . import quota, search
+from . import quota, rights, search
 from .jobs import process_asset
 from .models import (
     APPROVED,
@@ -38,7 +39,10 @@ from .verify import inspect_object
 
 log = logging.getLogger(__name__)
 
-DETAIL_FIELDS = ("title", "description", "tags", "license", "credit", "consent", "regency", "venue", "community")
+DETAIL_FIELDS = (
+    "title", "description", "tags", "license", "credit", "consent", "regency", "venue", "community", "usable_until",
+    "call",  # only an upload sets it (calls.with_presets), never an edit
+)  # fmt: skip
 
 
 def fingerprint_of(filename: str, size, last_modified) -> str | None:
@@ -209,6 +213,10 @@ def update_details(asset: Asset, details: dict, editor) -> str:
         outcome = SENT_FOR_REVIEW if asset.status == PENDING_REVIEW else DETAILS_NEEDED
     elif asset.status == DRAFT:
         outcome = DETAILS_NEEDED
+    else:
+        reviewed = rights.republish(asset, editor)  # an expired asset given a new date
+        if reviewed is not None:
+            outcome = SENT_FOR_REVIEW if reviewed else SAVED
     search.index(asset)
     db.session.commit()
     return outcome
@@ -222,15 +230,17 @@ def _edit_published(asset: Asset, details: dict, editor) -> str:
         _require_complete({name: details.get(name, getattr(asset, name)) for name in REVIEWED_FIELDS})
         apply_details(asset, details)
         if asset.has_pending_edit:  # what staff set as the owner asked no longer waits
-            _set_pending_edit(asset, {k: v for k, v in asset.pending_changes.items() if v != getattr(asset, k)})
+            _set_pending_edit(asset, {k: v for k, v in asset.pending_values.items() if v != getattr(asset, k)})
         db.session.commit()
         return SAVED
     asked = {name: getattr(asset, name) for name in REVIEWED_FIELDS}
     if asset.has_pending_edit:
-        asked.update(asset.pending_changes)
+        asked.update(asset.pending_values)
     asked.update({name: details[name] for name in REVIEWED_FIELDS if name in details})
     _require_complete(asked)
-    live = {name: value for name, value in details.items() if name not in REVIEWED_FIELDS}
+    # A shorter usage period only narrows the terms: live at once (rights.applies_at_once).
+    at_once = {n for n in details if n in REVIEWED_FIELDS and rights.applies_at_once(asset, n, details[n])}
+    live = {name: value for name, value in details.items() if name not in REVIEWED_FIELDS or name in at_once}
     went_live = any(
         getattr(asset, name) != value for name, value in live.items() if not (name == "community" and value is None)
     )
@@ -246,9 +256,9 @@ def _edit_published(asset: Asset, details: dict, editor) -> str:
 def _set_pending_edit(asset: Asset, pending: dict) -> None:
     """Keep ``pending`` as the edit waiting for review (none if empty). An unchanged edit keeps
     its place in the queue; a new one replaces the old, and the reason a former one was refused."""
-    if pending == (asset.pending_changes if asset.has_pending_edit else {}):
+    if pending == (asset.pending_values if asset.has_pending_edit else {}):
         return
-    asset.pending_changes = pending or None
+    asset.set_pending_values(pending)
     asset.edit_submitted_at = utcnow() if pending else None
     if pending:
         asset.rejection_reason = None
@@ -308,6 +318,11 @@ def _require_reviewable(asset: Asset, staff, edit_version: str | None) -> dict |
     return {name: [old, new] for name, old, new in asset.pending_edit}
 
 
+def _as_json(edit: dict) -> dict:
+    """The decided edit as the audit log's JSON keeps it (a usable-until date as ISO text)."""
+    return {name: [v.isoformat() if isinstance(v, date) else v for v in pair] for name, pair in edit.items()}
+
+
 def _close_edit(asset: Asset) -> None:
     asset.pending_changes, asset.edit_submitted_at = None, None
 
@@ -324,7 +339,7 @@ def approve(asset: Asset, staff, *, edit_version: str | None = None) -> None:
     asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
     asset.approved_at = asset.approved_at or asset.reviewed_at
     asset.rejection_reason = None
-    audit.record(staff, "asset.approve", asset, **({"edit": edit} if edit else {}))
+    audit.record(staff, "asset.approve", asset, **({"edit": _as_json(edit)} if edit else {}))
     search.index(asset)
     asset_reviewed.send(asset, action="approved", actor=staff, reason=None, edit=edit is not None)
     db.session.commit()
@@ -340,7 +355,7 @@ def reject(asset: Asset, staff, reason: str, *, edit_version: str | None = None)
         asset.status = REJECTED
     asset.rejection_reason = reason
     asset.reviewed_by_id, asset.reviewed_at = staff.id, utcnow()
-    audit.record(staff, "asset.reject", asset, reason=reason, **({"edit": edit} if edit else {}))
+    audit.record(staff, "asset.reject", asset, reason=reason, **({"edit": _as_json(edit)} if edit else {}))
     search.index(asset)
     asset_reviewed.send(asset, action="rejected", actor=staff, reason=reason, edit=edit is not None)
     db.session.commit()
@@ -356,6 +371,7 @@ def delete_asset(asset: Asset, actor) -> None:
         storage.abort_multipart(upload.key, upload.upload_id)
         upload.finished_at = utcnow()
     storage.delete_prefix(f"assets/{asset.uuid}/")
+    rights.delete_release_files(asset)
     audit.record(actor, "asset.delete", asset, title=asset.title)
     search.remove(asset)
     db.session.delete(asset)

@@ -14,3 +14,10 @@ _signals = Namespace()
 # ``reason``: what the creator reads for a rejection (None for an approval); ``edit``: True when
 # the decision was on an edit of a published asset (which stays published either way).
 asset_reviewed = _signals.signal("asset-reviewed")
+
+# Usage rights (assets/rights.py), sent inside the job's transaction like ``asset_reviewed``.
+# ``rights_ending``: sender the Asset, ``ends_on`` its last usable day (a date, WITA), days ahead.
+# ``rights_ended``: sender the Asset, just moved to EXPIRED; ``ended_on`` its last usable day;
+# ``downloaders``: ids of the users who downloaded it (its owner left out).
+rights_ending = _signals.signal("asset-rights-ending")
+rights_ended = _signals.signal("asset-rights-ended")

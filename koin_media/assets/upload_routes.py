@@ -21,7 +21,7 @@ from ..json_bodies import form_from_json, json_body
 from ..localtime import expires_at
 from ..roles import CREATOR
 from ..storage import InvalidPart, UploadNotFound, get_storage
-from . import bp, services
+from . import bp, calls, duplicates, services
 from .forms import AssetDetailsForm, SimpleUploadForm
 from .links import thumbnails
 from .models import REJECTED_FILE, SETTLING, STATUS_LABELS, Asset
@@ -39,6 +39,17 @@ def refused(code: str, context: dict | None = None, status: int = 422, **extra):
 
 def refused_upload(error: UploadRefused):
     return refused(error.refusal.code, error.refusal.context, error.refusal.status)
+
+
+def call_refused(refusal: calls.CallRefused):
+    errors = {"errors": {refusal.field: [str(refusal.message)]}} if refusal.field else {}
+    return error_response(refusal.status, refusal.message, error=refusal.code, **errors)
+
+
+def _named_call(metadata: dict, started: calls.Call | None = None) -> calls.Call | None:
+    """The call ``metadata.call`` names (None: none), as calls.for_upload judges it."""
+    slug = metadata.get("call")
+    return None if slug in (None, "") else calls.for_upload(slug, started, current_user)
 
 
 def _metadata(body: dict) -> dict:
@@ -83,12 +94,21 @@ def create_multipart():
     if not verdict.ok:
         return refused(verdict.code, verdict.context)
     fingerprint = services.fingerprint_of(filename, size, metadata.get("lastModified"))
+    # Resuming an upload started into a call in time goes on after its deadline, as complete does.
+    resumable = services.find_resumable(current_user.id, fingerprint)
+    try:
+        call = _named_call(metadata, resumable.asset.call if resumable and resumable.asset else None)
+    except calls.CallRefused as refusal:
+        return call_refused(refusal)
+    details = details_from(metadata)
+    if call is not None:
+        details = calls.with_presets(call, details)
     try:
         upload, resumed = services.start_upload(
             current_user,
             filename,
             str(body.get("type") or "") or None,
-            details_from(metadata),
+            details,
             fingerprint,
             size,
             kind_limit(filename),
@@ -156,10 +176,20 @@ def complete_multipart(upload_id):
     parts = _parts(body)
     if parts is None:
         return error_response(400, _("Send the parts as a list of {PartNumber, ETag}."))
+    details = details_from(_metadata(body))
+    started = upload.asset.call if upload.asset is not None else None
+    try:
+        # An upload started into a call may finish into it after the deadline; naming another is
+        # judged afresh. The call's presets fill what the details sent now leave empty.
+        call = _named_call(_metadata(body), started) or started
+    except calls.CallRefused as refusal:
+        return call_refused(refusal)
+    if call is not None:
+        details = calls.with_presets(call, details, upload.asset)
     try:
         # The details as they stand when the last byte is in: a creator fills them in while a
         # large file uploads, and a resumed upload was created with an earlier page's details.
-        asset = services.complete_upload(upload, parts, details_from(_metadata(body)))
+        asset = services.complete_upload(upload, parts, details)
     except (InvalidPart, UploadNotFound):
         db.session.rollback()
         return refused("incomplete")
@@ -175,8 +205,10 @@ def complete_multipart(upload_id):
         asset_url=asset_url,
         status=asset.status,
         # What the uploader tells the creator: "Lengkapi rincian" only when review still lacks
-        # something (the same rule that sends it to review or leaves it a draft).
+        # something (the same rule that sends it to review or leaves it a draft), and what.
         details_complete=asset.details_complete,
+        missing_details=asset.missing_details,
+        call=asset.call.slug if asset.call is not None else None,
     )
 
 
@@ -188,24 +220,40 @@ def abort_multipart(upload_id):
     return "", 204
 
 
-def _upload_page(form: SimpleUploadForm, status: int = 200):
+def _upload_page(form: SimpleUploadForm, status: int = 200, call: calls.Call | None = None):
     """The uploader page: the batch details (set once for every file), the per-file sheet, both
     forms built from AssetDetailsForm so their fields, choices and labels are the edit page's;
-    and the plain form, ``form``."""
+    and the plain form, ``form``. Into a ``call``, the batch starts from its presets."""
     batch = AssetDetailsForm(prefix="batch", formdata=None).load_choices()
     one = AssetDetailsForm(prefix="file", formdata=None).load_choices()
     if current_user.community:
         batch.community.data = current_user.community.slug
-    return render_template("assets/upload.html", form=form, batch=batch, one=one, storage=get_storage()), status
+    if call is not None:
+        for name, value in calls.preset_details(call).items():
+            batch[name].data = value
+    page = render_template("assets/upload.html", form=form, batch=batch, one=one, storage=get_storage(), call=call)
+    return page, status
+
+
+def _page_call() -> calls.Call | None:
+    """The call of ``/upload?call=<slug>`` (404 unknown, CallRefused when it takes no uploads)."""
+    slug = request.args.get("call")
+    return None if not slug else calls.for_upload(slug, user=current_user)
 
 
 @bp.get("/upload")
 @roles_required(CREATOR)
 def upload_page():
+    try:
+        call = _page_call()
+    except calls.CallRefused as refusal:
+        return call_refused(refusal)
     form = SimpleUploadForm().load_choices()
     if current_user.community:
         form.community.data = current_user.community.slug
-    return _upload_page(form)
+    for name, value in (calls.preset_details(call) if call is not None else {}).items():
+        form[name].data = value
+    return _upload_page(form, call=call)
 
 
 @bp.post("/upload")
@@ -213,20 +261,25 @@ def upload_page():
 @email_verified_required
 def upload_simple():
     """The no-JavaScript path: Werkzeug spools the file to disk as it arrives, and it is
-    copied to storage in chunks, so memory stays flat."""
+    copied to storage in chunks, so memory stays flat. Into a call: ``?call=<slug>``."""
+    try:
+        call = _page_call()
+    except calls.CallRefused as refusal:
+        return call_refused(refusal)
     form = SimpleUploadForm().load_choices()
     if not form.validate_on_submit():
-        return _upload_page(form, 422)
+        return _upload_page(form, 422, call)
     file = form.file.data
     filename = file.filename or "upload"
     verdict = precheck(filename)
     if not verdict.ok:
         form.file.errors.append(describe(verdict.code, **verdict.context))
-        return _upload_page(form, 422)
-    asset = services.store_simple_upload(current_user, filename, file.mimetype, file.stream, form.cleaned())
+        return _upload_page(form, 422, call)
+    details = calls.with_presets(call, form.cleaned()) if call is not None else form.cleaned()
+    asset = services.store_simple_upload(current_user, filename, file.mimetype, file.stream, details)
     if asset.status == REJECTED_FILE:
         form.file.errors.append(asset.problem_message)
-        return _upload_page(form, 422)
+        return _upload_page(form, 422, call)
     flash(_("Upload received. We are processing it now."), "success")
     return redirect(url_for("assets.edit", asset_id=asset.id))
 
@@ -247,6 +300,7 @@ def upload_status():
     if len(assets) != len(ids) or not all(asset.managed_by(current_user) for asset in assets):
         return error_response(404)
     thumbs = thumbnails(assets)
+    warnings = duplicates.warnings_for(assets, current_user)
     return jsonify(
         assets=[
             {
@@ -257,6 +311,8 @@ def upload_status():
                 "details_complete": asset.details_complete,
                 "problem": asset.problem_message,
                 "thumb": thumbs.get(asset.id),
+                # What processing found it duplicates (known once it settled), as the page says it.
+                "duplicates": [warning.as_json() for warning in warnings.get(asset.id, [])],
             }
             for asset in sorted(assets, key=lambda a: a.id)
         ]

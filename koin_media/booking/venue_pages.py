@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..assets import catalog
 from ..assets.links import thumbnails
+from ..assets.share import venue_preview
 from ..errors import abort_with
 from ..extensions import db
 from ..localtime import LOCAL, local_to_utc, local_today
@@ -47,6 +48,7 @@ def show(slug):
         "venues/show.html",
         venue=venue,
         description=venue_description(venue),
+        share=venue_preview(venue, venue_description(venue)),
         programs=programs.active_programs(venue.id),
         assets=assets,
         thumbs=thumbnails(assets),

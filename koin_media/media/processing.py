@@ -28,6 +28,8 @@ import imageio_ffmpeg
 from PIL import Image, ImageCms, ImageDraw, ImageOps, ImageStat, UnidentifiedImageError
 from pymediainfo import MediaInfo
 
+from . import crops
+from .fingerprint import perceptual_hash
 from .sniff import FORMATS
 
 THUMB_SIDE = 320
@@ -73,7 +75,8 @@ class ProcessingFailed(Exception):
 
 @dataclass
 class Rendition:
-    name: str  # "thumb", "preview", "poster" (video), "cover" (audio) or "web" (video, audio)
+    name: str  # "thumb", "preview", "poster" (video), "cover" (audio), "web" (video, audio), "share",
+    # or a photo's social crop: "crop_1x1", "crop_4x5", "crop_9x16", "crop_191x1"
     path: Path
     content_type: str
     width: int | None  # None for the audio web rendition
@@ -89,6 +92,7 @@ class ProcessResult:
     audio_codec: str | None
     info: dict = field(default_factory=dict)
     renditions: list[Rendition] = field(default_factory=list)
+    phash: str | None = None  # the perceptual hash of a photo or a video's poster (duplicates)
 
 
 @dataclass
@@ -100,6 +104,7 @@ class _Job:
     deadline: float
     transcode_timeout: float = 1800  # the web rendition's own budget: it grows with the duration
     threads: int = 2
+    focus: tuple[float, float] = crops.CENTRE  # photos: where the social crops are centred
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -109,13 +114,16 @@ class _Job:
 
 
 def process(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels: int = 150_000_000,
-            timeout: int = 300, transcode_timeout: int = 1800, threads: int = 2) -> ProcessResult:  # fmt: skip
+            timeout: int = 300, transcode_timeout: int = 1800, threads: int = 2,
+            focus: tuple[float, float] | None = None) -> ProcessResult:  # fmt: skip
     """Probe ``path`` (a local copy of the original, already sniffed as ``mime``) and write its
     renditions into ``workdir`` as ``<name>.jpg`` (and ``web.mp4`` / ``web.m4a``), replacing
     any from an earlier attempt. ``timeout`` bounds probing and pictures, ``transcode_timeout``
-    the web rendition, ``threads`` the threads ffmpeg may use for it."""
+    the web rendition, ``threads`` the threads ffmpeg may use for it; ``focus`` centres a
+    photo's social crops (default: the centre). Every kind gets a share picture."""
     job = _job(path, kind, mime, workdir, max_pixels=max_pixels, timeout=timeout,
                transcode_timeout=transcode_timeout, threads=threads)  # fmt: skip
+    job.focus = crops.clamp_focus(focus)
     handler = {"image": _process_image, "video": _process_video, "audio": _process_audio, "document": _process_pdf}
     return handler[kind](job)
 
@@ -139,6 +147,15 @@ def web_rendition(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels
     return _web_audio(job, audios[0])
 
 
+def picture_hash(path: Path, mime: str, *, max_pixels: int = 150_000_000) -> str:
+    """The perceptual hash of a stored picture (a photo's original, a video's poster), decoded
+    as processing decodes it: for assets processed before fingerprints were taken."""
+    if mime not in _PIL_FORMATS:
+        raise ProcessingFailed("unsupported", f"no perceptual hash for {mime!r}")
+    img, _ = _decode_image(Path(path), [_PIL_FORMATS[mime]], max_pixels)
+    return perceptual_hash(img)
+
+
 def _job(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels: int, timeout: float,
          transcode_timeout: float, threads: int) -> _Job:  # fmt: skip
     sniffed = FORMATS.get(mime)
@@ -154,9 +171,10 @@ def _job(path: Path, kind: str, mime: str, workdir: Path, *, max_pixels: int, ti
 
 
 def _decode_image(source: Path | bytes, formats: list[str] | None, max_pixels: int,
-                  max_side: int = PREVIEW_SIDE) -> tuple[Image.Image, dict]:  # fmt: skip
+                  max_side: int = PREVIEW_SIDE, short_side: int | None = None) -> tuple[Image.Image, dict]:  # fmt: skip
     """A fully decoded, upright RGB image and a summary of the original. Dimensions are read
-    from the header and checked before any pixel is decoded."""
+    from the header and checked before any pixel is decoded. ``short_side``: shrink no side
+    below it (social crops of a panorama need its full height)."""
     # Pillow warns from ~89 Mpx; our own limit decides, and the suite turns warnings into errors.
     # (catch_warnings is process-wide: racing threads can at worst leave this one ignore in place.)
     fp = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
@@ -185,13 +203,16 @@ def _decode_image(source: Path | bytes, formats: list[str] | None, max_pixels: i
         if upright.size == (img.height, img.width):  # orientation 5-8 turned it a quarter turn
             width, height = height, width
         summary["width"], summary["height"] = width, height
-        return _to_srgb(_reduce(upright, max_side)), summary
+        return _to_srgb(_reduce(upright, max_side, short_side)), summary
 
 
-def _reduce(img: Image.Image, side: int) -> Image.Image:
-    """Cheap integer downscale (box filter) that keeps at least ``side`` on the long edge, so the
-    colour conversion and the final resampling never handle a 100 Mpx bitmap."""
+def _reduce(img: Image.Image, side: int, short_side: int | None = None) -> Image.Image:
+    """Cheap integer downscale (box filter) that keeps at least ``side`` on the long edge (and
+    ``short_side`` on the short one), so the colour conversion and the final resampling never
+    handle a 100 Mpx bitmap."""
     factor = max(img.size) // side // 2
+    if short_side:
+        factor = min(factor, min(img.size) // short_side)
     if factor < 2:
         return img
     try:
@@ -239,12 +260,64 @@ def _thumb_and_preview(img: Image.Image, workdir: Path) -> list[Rendition]:
 
 
 def _process_image(job: _Job) -> ProcessResult:
-    img, summary = _decode_image(job.path, [_PIL_FORMATS[job.mime]], job.max_pixels)
+    img, summary = _decode_photo(job)
     job.remaining()
     info = {"format": summary["format"], "mode": summary["mode"], "frames": summary["frames"]}
-    return ProcessResult(
-        summary["width"], summary["height"], None, None, None, info, _thumb_and_preview(img, job.workdir)
-    )
+    renditions = [*_thumb_and_preview(img, job.workdir), *_social_pictures(img, job.focus, job.workdir)]
+    return ProcessResult(summary["width"], summary["height"], None, None, None, info, renditions, perceptual_hash(img))
+
+
+def _decode_photo(job: _Job) -> tuple[Image.Image, dict]:
+    # Large enough for the tallest crop (9:16 of a landscape photo takes its full height).
+    side = crops.SOURCE_SIDE
+    return _decode_image(job.path, [_PIL_FORMATS[job.mime]], job.max_pixels, side, short_side=side)
+
+
+# --- social crops and the share picture (media/crops.py) ---------------------------------------
+
+
+def _focus_tag(focus: tuple[float, float]) -> str:
+    """Part of the crops' file names: a new focus point stores them under new keys, so the old
+    ones stay served until the new ones are recorded, and no cache shows a stale crop."""
+    return "f{:05d}-{:05d}".format(*(round(v * 10000) for v in focus))
+
+
+def _social_pictures(img: Image.Image, focus: tuple[float, float], workdir: Path) -> list[Rendition]:
+    """A photo's crops (``crop_1x1``, …) around ``focus`` and its share picture (its 1.91:1 crop
+    at exactly 1200x630), as JPEGs like every rendition."""
+    tag = _focus_tag(focus)
+    renditions = []
+    for name, picture in crops.social_crops(img, focus).items():
+        rendition = _save_jpeg(picture, f"crop_{name}-{tag}", max(picture.size), workdir)
+        rendition.name = f"crop_{name}"
+        renditions.append(rendition)
+    return [*renditions, _share_rendition(crops.share_picture(img, focus, fill=True), f"share-{tag}", workdir)]
+
+
+def _share_rendition(picture: Image.Image, stem: str, workdir: Path) -> Rendition:
+    rendition = _save_jpeg(picture, stem, max(crops.SHARE_SIZE), workdir)
+    rendition.name = "share"
+    return rendition
+
+
+def social_renditions(path: Path, mime: str, workdir: Path, focus: tuple[float, float] | None, *,
+                      max_pixels: int = 150_000_000, timeout: int = 300) -> list[Rendition]:  # fmt: skip
+    """Only a photo's crops and share picture, from its original, for a new focus point (or a
+    photo processed before crops existed), leaving its other renditions alone."""
+    job = _job(path, "image", mime, workdir, max_pixels=max_pixels, timeout=timeout, transcode_timeout=timeout,
+               threads=1)  # fmt: skip
+    job.focus = crops.clamp_focus(focus)
+    img, _summary = _decode_photo(job)
+    job.remaining()
+    return _social_pictures(img, job.focus, job.workdir)
+
+
+def share_from_picture(path: Path, workdir: Path, *, max_pixels: int = 150_000_000) -> Rendition:
+    """The share picture of a video, audio or document from its stored poster, cover or preview
+    (a JPEG made by processing), for assets processed before share pictures existed."""
+    img, _summary = _decode_image(Path(path), ["JPEG"], max_pixels, POSTER_SIDE)
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    return _share_rendition(crops.share_picture(img), "share", Path(workdir))
 
 
 # --- ffmpeg and mediainfo --------------------------------------------------------------------
@@ -359,6 +432,7 @@ def _process_video(job: _Job) -> ProcessResult:
     duration = _duration(general, video)
     offset, poster = _pick_poster(job, duration)
     renditions = [_save_jpeg(poster, "poster", POSTER_SIDE, job.workdir), *_thumb_and_preview(poster, job.workdir)]
+    renditions.append(_share_rendition(crops.share_picture(poster), "share", job.workdir))
     renditions.append(_web_video(job, audio))
     info = {
         "format": general.get("format"),
@@ -370,7 +444,7 @@ def _process_video(job: _Job) -> ProcessResult:
     if audio:
         info.update(_audio_info(audio))
     return ProcessResult(width or poster.width, height or poster.height, duration, _codec(video), _codec(audio),
-                         info, renditions)  # fmt: skip
+                         info, renditions, perceptual_hash(poster))  # fmt: skip
 
 
 def _display_size(job: _Job, video: dict) -> tuple[int, int, int]:
@@ -556,6 +630,7 @@ def _process_audio(job: _Job) -> ProcessResult:
         duration = duration or decoded_seconds  # raw ADTS has no duration in any header
     renditions = [_save_jpeg(cover, "cover", PREVIEW_SIDE, job.workdir), _save_jpeg(cover, "thumb", THUMB_SIDE,
                                                                                    job.workdir)]  # fmt: skip
+    renditions.append(_share_rendition(crops.share_picture(cover), "share", job.workdir))
     renditions.append(_web_audio(job, audio))
     info = {"format": general.get("format"), "bitrate": int(_num(general.get("overall_bit_rate")) or 0) or None,
             **_audio_info(audio), "cover": source}  # fmt: skip
@@ -592,4 +667,5 @@ def _process_pdf(job: _Job) -> ProcessResult:
     version = result.get("version")
     info = {"format": "PDF", "page_count": result["pages"], "page_width_pt": round(result["width"], 2),
             "page_height_pt": round(result["height"], 2), "pdf_version": version / 10 if version else None}  # fmt: skip
-    return ProcessResult(None, None, None, None, None, info, _thumb_and_preview(image, job.workdir))
+    share = _share_rendition(crops.share_picture(image), "share", job.workdir)
+    return ProcessResult(None, None, None, None, None, info, [*_thumb_and_preview(image, job.workdir), share])

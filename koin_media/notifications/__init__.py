@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import account_mail, asset_mail, booking_mail, jobs, school_mail
+from . import account_mail, asset_mail, booking_mail, jobs, kit_mail, rights_mail, school_mail
 
 # The notices page (``routes``), attached when ``create_app`` imports it.
 bp = Blueprint("notifications", __name__)
@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     receiver, so building several apps in one process connects each once)."""
     account_mail.connect()
     asset_mail.connect()
+    kit_mail.connect()
+    rights_mail.connect()
     booking_mail.connect()
     school_mail.connect()
     jobs.connect()

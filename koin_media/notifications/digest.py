@@ -10,6 +10,7 @@ without downloads that week gets nothing; nor do a creator's own downloads count
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -17,7 +18,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..assets.models import Asset, AssetDownload
+from ..assets.downloads import sorted_purposes
+from ..assets.models import DOWNLOAD_PURPOSES, Asset, AssetDownload
 from ..database import utcnow
 from ..extensions import db
 from ..localtime import LOCAL, local_day_range
@@ -35,12 +37,14 @@ class WeekNotOver(ValueError):
 
 @dataclass
 class AssetDownloads:
-    """One asset's downloads in the week: by business (None: signed-in users without one)."""
+    """One asset's downloads in the week: by business (None: signed-in users without one) and by
+    what they were for (None: not said)."""
 
     asset_id: int
     title: str
     total: int = 0
     businesses: list[tuple[str | None, int]] = field(default_factory=list)
+    purposes: list[tuple[str | None, int]] = field(default_factory=list)
     url: str = ""  # the asset's "who downloaded" page
 
 
@@ -68,9 +72,16 @@ def last_week(now: datetime | None = None) -> date:
 
 def downloads_by_creator(week_start: date) -> dict[int, list[AssetDownloads]]:
     """Per creator (owner id), their assets downloaded in the week, most downloaded first, each
-    with its businesses, most downloads first."""
+    with its businesses and its purposes, most downloads first."""
     start, end = local_day_range(week_start, week_start + timedelta(days=6))
-    columns = (Asset.owner_id, Asset.id, Asset.title, Asset.original_filename, AssetDownload.business_name)
+    columns = (
+        Asset.owner_id,
+        Asset.id,
+        Asset.title,
+        Asset.original_filename,
+        AssetDownload.business_name,
+        AssetDownload.purpose,
+    )
     rows = db.session.execute(
         select(*columns, func.count())
         .join(Asset, Asset.id == AssetDownload.asset_id)
@@ -83,14 +94,21 @@ def downloads_by_creator(week_start: date) -> dict[int, list[AssetDownloads]]:
     ).all()
     assets: dict[int, AssetDownloads] = {}
     owners: dict[int, list[AssetDownloads]] = {}
-    for owner_id, asset_id, title, filename, business, count in rows:
+    by_business: dict[int, Counter] = {}
+    by_purpose: dict[int, Counter] = {}
+    for owner_id, asset_id, title, filename, business, purpose, count in rows:
         if asset_id not in assets:
             assets[asset_id] = AssetDownloads(asset_id, title or filename)
             owners.setdefault(owner_id, []).append(assets[asset_id])
+            by_business[asset_id], by_purpose[asset_id] = Counter(), Counter()
         assets[asset_id].total += count
-        assets[asset_id].businesses.append((business, count))
-    for line in assets.values():
-        line.businesses.sort(key=lambda pair: (-pair[1], pair[0] is None, (pair[0] or "").casefold()))
+        by_business[asset_id][business] += count
+        by_purpose[asset_id][purpose] += count
+    for asset_id, line in assets.items():
+        line.businesses = sorted(
+            by_business[asset_id].items(), key=lambda pair: (-pair[1], pair[0] is None, (pair[0] or "").casefold())
+        )
+        line.purposes = sorted_purposes(by_purpose[asset_id].items())
     for lines in owners.values():
         lines.sort(key=lambda line: (-line.total, line.title.casefold()))
     return owners
@@ -139,5 +157,6 @@ def _write_mail(owner: User, lines: list[AssetDownloads], total: int, report: Di
         week_start=report.week_start,
         week_end=report.week_end,
         uploads_url=site_link("assets.mine"),
+        purpose_labels=DOWNLOAD_PURPOSES,  # lazy: rendered in the recipient's language
     )
     add(ASSET_DIGEST, owner, subject, body, locale=locale, now=now)

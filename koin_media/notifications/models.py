@@ -37,7 +37,18 @@ ASSET_APPROVED = "asset_approved"
 ASSET_REJECTED = "asset_rejected"
 ASSET_DIGEST = "asset_digest"
 ASSET_KINDS = (ASSET_APPROVED, ASSET_REJECTED, ASSET_DIGEST)
-NOTICE_KINDS = (ASSET_APPROVED, ASSET_REJECTED)
+# Usage rights (assets/rights.py): the warning before an asset's usable-until date (its owner,
+# staff), the date passed (its owner), and the same to each user who downloaded it.
+RIGHTS_WARNING = "rights_warning"
+RIGHTS_ENDED = "rights_ended"
+RIGHTS_ENDED_USER = "rights_ended_user"
+ASSET_KINDS += (RIGHTS_WARNING, RIGHTS_ENDED, RIGHTS_ENDED_USER)
+NOTICE_KINDS = (ASSET_APPROVED, ASSET_REJECTED, RIGHTS_WARNING, RIGHTS_ENDED, RIGHTS_ENDED_USER)
+# Promo kits (promo/jobs.py): the owner's kit is ready to download, or could not be built.
+KIT_READY = "kit_ready"
+KIT_FAILED = "kit_failed"
+KIT_KINDS = (KIT_READY, KIT_FAILED)
+NOTICE_KINDS += KIT_KINDS
 
 
 class OutboxMessage(db.Model):

@@ -1,6 +1,6 @@
-"""The notices page: ``/my/notices``, a creator's own notices, newest first. Only creators
-receive notices today (decisions on their media), so only they get the page, its link and the
-count it costs on every page.
+"""The notices page: ``/my/notices``, one's own notices, newest first. Only the roles notices
+are written for (``notices.RECIPIENT_ROLES``: creators, and businesses whose downloads' usage
+period ended) get the page, its link and the count it costs on every page.
 
 Opening a page of notices marks the ones it shows as read (they still look new on that view);
 "mark all as read" clears the rest. The count of unread ones is the navigation's badge."""
@@ -15,10 +15,9 @@ from flask_login import current_user
 
 from ..access import nav_count, roles_required
 from ..extensions import db
-from ..roles import CREATOR
 from ..validators import page_number, whole_number
 from . import bp
-from .notices import mark_read, newest_id, notice_link, notice_text, notices_of, unread_count
+from .notices import RECIPIENT_ROLES, mark_read, newest_id, notice_link, notice_text, notices_of, unread_count
 
 PER_PAGE = 20
 
@@ -33,7 +32,7 @@ class NoticeRow(NamedTuple):
 
 
 @bp.get("/my/notices")
-@roles_required(CREATOR)
+@roles_required(*RECIPIENT_ROLES)
 @nav_count(unread_count)
 def notices():
     page = db.paginate(
@@ -54,7 +53,7 @@ def notices():
 
 
 @bp.post("/my/notices/read")
-@roles_required(CREATOR)
+@roles_required(*RECIPIENT_ROLES)
 def mark_all_read():
     """Every unread notice up to the newest one the page knew of (``up_to``): one that arrived
     since stays unread, so nothing is marked that the reader never had the chance to see."""

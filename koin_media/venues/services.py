@@ -16,6 +16,7 @@ from .. import audit
 from ..accounts.models import User
 from ..extensions import db
 from ..roles import VENUE_MANAGER
+from ..validators import lookup_text
 from .models import Venue
 
 VENUE_FIELDS = (
@@ -33,6 +34,8 @@ VENUE_FIELDS = (
 
 
 def venue_by_slug(slug: str) -> Venue | None:
+    if lookup_text(slug, Venue.__table__.c.slug.type.length) is None:
+        return None
     return db.session.scalar(select(Venue).where(Venue.slug == slug))
 
 

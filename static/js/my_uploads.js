@@ -22,6 +22,9 @@
     const problem = row.querySelector('.problem')
     problem.textContent = asset.problem || ''
     problem.hidden = !asset.problem
+    // Known once processing is over (static/js/duplicates.js writes the server's lines).
+    const duplicates = row.querySelector('.duplicates-note')
+    if (duplicates && window.koinDuplicates) window.koinDuplicates.render(duplicates, asset.duplicates)
     if (asset.thumb && !row.querySelector('td.thumb img')) {
       const img = document.createElement('img')
       img.className = 'mini'

@@ -121,7 +121,7 @@
   const uploadUrl = (uploadId, key, suffix = '') =>
     `${endpoint}/${encodeURIComponent(uploadId)}${suffix}?key=${encodeURIComponent(key)}`
 
-  const META_FIELDS = ['title', 'description', 'tags', 'community', 'regency', 'venue', 'license', 'credit', 'consent']
+  const META_FIELDS = ['title', 'description', 'tags', 'community', 'regency', 'venue', 'license', 'credit', 'consent', 'usable_until']
 
   function metadataOf(file) {
     const meta = {}
@@ -129,6 +129,8 @@
       const value = file.meta[name]
       meta[name] = value == null ? '' : String(value)
     }
+    // Into a call for content (/upload?call=<slug>): the app links the asset to it.
+    if (data.call) meta.call = data.call
     // (name, size, lastModified) is the fingerprint the app recognises a restarted upload by.
     meta.size = String(file.size)
     const lastModified = file.data && file.data.lastModified
@@ -164,7 +166,7 @@
   // --- the details: once for the batch, then per file ----------------------------------------
 
   // Set once in the batch form; a file keeps the batch's value unless its sheet changed it.
-  const BATCH_FIELDS = ['license', 'community', 'regency', 'venue', 'credit', 'consent']
+  const BATCH_FIELDS = ['license', 'community', 'regency', 'venue', 'credit', 'consent', 'usable_until']
   const batchBox = document.getElementById('batch-form')
   const sheet = document.getElementById('file-sheet')
   const sheetForm = sheet.querySelector('form')
@@ -195,8 +197,11 @@
 
   // The page's guess, for the badge before the upload: the same rule as Asset.details_complete.
   // After the upload the app's answer replaces it.
+  // A call's required fields count too (Call.missing_fields).
+  const callRequired = parse(data.callRequired, [])
   function detailsComplete(meta) {
-    return Boolean(String(meta.title || '').trim() && meta.license && meta.consent === 'true')
+    const required = callRequired.every((name) => String(meta[name] || '').trim())
+    return Boolean(String(meta.title || '').trim() && meta.license && meta.consent === 'true' && required)
   }
 
   // --- Uppy: a file picker ---------------------------------------------------------------------
@@ -562,7 +567,7 @@
   }
 
   uppy.on('file-added', (file) => {
-    uppy.setFileMeta(file.id, { title: '', description: '', tags: '', ...batchValues() })
+    uppy.setFileMeta(file.id, { title: '', description: '', tags: data.callTags || '', ...batchValues() })
     entries.set(file.id, {
       id: file.id,
       parts: makeRow(file),
@@ -619,6 +624,8 @@
     entry.bytesUploaded = entry.bytesTotal
     if (body.asset_id != null) entry.assetId = body.asset_id
     if (typeof body.details_complete === 'boolean') entry.serverComplete = body.details_complete
+    // The batch's consent document follows each new asset (static/js/release_upload.js).
+    if (entry.assetId != null) document.dispatchEvent(new CustomEvent('koin:asset-uploaded', { detail: { assetId: entry.assetId } }))
     render()
   })
 
