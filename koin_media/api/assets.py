@@ -16,7 +16,7 @@ from ..assets.downloads import (
     download_options,
 )
 from ..assets.forms import ApiDownloadForm, ApiFocusForm, AssetDetailsForm, ReviewForm
-from ..assets.links import inline_url, media_urls
+from ..assets.links import media_urls
 from ..assets.models import Asset
 from ..errors import error_response
 from ..json_bodies import form_from_json, json_body
@@ -25,24 +25,11 @@ from ..pagecache import visitor_cache
 from ..roles import STAFF
 from . import bp
 from .helpers import json_true, page_args, validation_error
+from .shapes import asset_summary_json
 
 
 def asset_json(asset: Asset, detail: bool = False) -> dict:
-    data = {
-        "id": asset.id,
-        "title": asset.title,
-        "kind": asset.kind,
-        "status": asset.status,
-        "community": asset.community.slug if asset.community else None,
-        "regency": asset.regency.slug if asset.regency else None,
-        "venue": asset.venue.slug if asset.venue else None,
-        "license": asset.license,
-        "tags": asset.tag_list,
-        "download_count": asset.download_count,
-        "approved_at": iso_utc(asset.approved_at),
-        "url": url_for("assets.show", asset_id=asset.id, _external=True),
-        "thumbnail": inline_url(asset.thumb_key, "image/jpeg") if asset.thumb_key else None,
-    }
+    data = asset_summary_json(asset)
     if detail:
         data.update(
             description=asset.description,

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..assets.calls import contribution_cards, get_call, listed, save_call
-from ..assets.links import inline_url
 from ..assets.models import Call, CallRefused
 from ..errors import error_response
 from ..extensions import db
@@ -19,6 +18,7 @@ from ..promo.call_forms import ApiCallForm, call_values
 from ..roles import STAFF
 from . import bp
 from .helpers import page_args, paginated, validation_error
+from .shapes import asset_summary_json
 
 
 def call_json(call: Call) -> dict:
@@ -45,25 +45,6 @@ def call_json(call: Call) -> dict:
     }
 
 
-def contribution_json(card) -> dict:
-    """A published contribution, as the catalogue's list shows an asset (``Asset``)."""
-    return {
-        "id": card.id,
-        "title": card.title,
-        "kind": card.kind,
-        "status": card.status,
-        "community": card.community.slug if card.community else None,
-        "regency": card.regency.slug if card.regency else None,
-        "venue": card.venue.slug if card.venue else None,
-        "license": card.license,
-        "tags": card.tag_list,
-        "download_count": card.download_count,
-        "approved_at": iso_utc(card.approved_at),
-        "url": url_for("assets.show", asset_id=card.id, _external=True),
-        "thumbnail": inline_url(card.thumb_key, "image/jpeg") if card.thumb_key else None,
-    }
-
-
 @bp.get("/calls")
 def calls():
     return paginated(listed(current_user), call_json)
@@ -74,7 +55,9 @@ def call(slug):
     found = get_call(slug, current_user)
     page, per_page = page_args()
     cards, total = contribution_cards(found, per_page, page)
-    contributions = {"items": [contribution_json(c) for c in cards], "page": page, "per_page": per_page, "total": total}
+    # Each contribution as the catalogue's list shows an asset.
+    items = [asset_summary_json(card) for card in cards]
+    contributions = {"items": items, "page": page, "per_page": per_page, "total": total}
     return jsonify({**call_json(found), "contributions": contributions})
 
 
