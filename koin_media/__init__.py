@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from .booking import jobs as booking_jobs
     from .booking import venue_pages as booking_venue_pages
     from .booking import views as booking_views
+    from .insights import bp as insights_bp
     from .main import routes as main_routes
     from .notifications import routes as notice_routes
     from .promo import bp as promo_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     from .storage import routes as storage_routes
     from .venues import bp as venues_bp
     from .venues import pages as venue_pages
+    from .visits import bp as visits_bp
 
     views = (
         account_routes, coordinator_routes, session_routes, admin_routes, main_routes, storage_routes,
@@ -176,7 +178,11 @@ def _register_blueprints(app: Flask) -> None:
     jobs = (asset_jobs, renditions, booking_jobs, rights_jobs, asset_crops, promo_jobs)
     app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
 
-    for blueprint in (main.bp, accounts_bp, api_bp, admin_bp, assets_bp, promo_bp, storage_bp, venues_bp, booking_bp):
+    blueprints = (
+        main.bp, accounts_bp, api_bp, admin_bp, assets_bp, promo_bp, storage_bp, venues_bp, booking_bp, visits_bp,
+        insights_bp,
+    )  # fmt: skip
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
     notifications.init_app(app)

@@ -25,8 +25,9 @@ LAYERS: list[set[str]] = [
     {"assets"},
     {"promo"},  # collections, kits and calls gather published assets
     {"booking"},  # venue pages show programs, slots and the venue's media
+    {"visits"},  # reminders, reschedules, certificates, feedback, offline check-in around a booking
     {"notifications"},  # listens to accounts and booking signals
-    {"admin", "api", "main", "cli", "worker"},
+    {"admin", "api", "main", "cli", "worker", "insights"},
 ]  # fmt: skip
 
 # Who may import the factory (``koin_media`` itself): the queue consumer builds its app.

@@ -1,0 +1,25 @@
+"""placeholder for issue 12 (reschedule_offers): filled by the engineer who owns it
+
+Revision ID: 0025_reschedule_offers
+Revises: 0024_reference_schools
+Create Date: 2026-12-01 06:00:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import koin_media.database  # noqa: F401  (column types used by autogenerate)
+
+# revision identifiers, used by Alembic.
+revision = "0025_reschedule_offers"
+down_revision = "0024_reference_schools"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
