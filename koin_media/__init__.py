@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import routes as account_routes
     from .admin import bp as admin_bp
     from .admin import routes as admin_routes
+    from .api import after_visit as api_after_visit
     from .api import assets as api_assets
     from .api import auth as api_auth
     from .api import bookings as api_bookings
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import notices as api_notices
     from .api import openapi as api_openapi
     from .api import reference as api_reference
+    from .api import reschedule as api_reschedule
     from .api import schools as api_schools
     from .api import users as api_users
     from .api import venues as api_venues
@@ -149,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from .booking import venue_pages as booking_venue_pages
     from .booking import views as booking_views
     from .insights import bp as insights_bp
+    from .insights import routes as insights_routes
     from .main import routes as main_routes
     from .notifications import routes as notice_routes
     from .promo import bp as promo_bp
@@ -159,6 +162,15 @@ def _register_blueprints(app: Flask) -> None:
     from .venues import bp as venues_bp
     from .venues import pages as venue_pages
     from .visits import bp as visits_bp
+    from .visits import (
+        certificate_routes,
+        feedback_routes,
+        gate_routes,
+        headcount_routes,
+        reschedule_jobs,
+        reschedule_routes,
+    )
+    from .visits import reschedule as visit_reschedule
 
     views = (
         account_routes, coordinator_routes, session_routes, admin_routes, main_routes, storage_routes,
@@ -173,9 +185,14 @@ def _register_blueprints(app: Flask) -> None:
         share_routes,
         rights_routes,
         focus_routes,
+        reschedule_routes, api_reschedule,
+        certificate_routes, feedback_routes, api_after_visit,
+        insights_routes,
+        gate_routes,
+        headcount_routes,
     )  # fmt: skip
     # Their tasks join the queue when imported.
-    jobs = (asset_jobs, renditions, booking_jobs, rights_jobs, asset_crops, promo_jobs)
+    jobs = (asset_jobs, renditions, booking_jobs, rights_jobs, asset_crops, promo_jobs, reschedule_jobs)
     app.extensions["koin_views"] = tuple(module.__name__ for module in views + jobs)
 
     blueprints = (
@@ -186,6 +203,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
     notifications.init_app(app)
+    visit_reschedule.connect()  # closures offer alternatives (booking_changed, like the mails)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # the log sits below every feature, accounts too: the mapper 
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+        # The dashboard's review times: decisions of a kind in a period (migration 0028).
+        Index("ix_audit_events_action_created", "action", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -57,6 +61,14 @@ ACTION_LABELS = {
     "booking.check_in": _l("Group checked in"),
     "booking.no_show": _l("Marked as not come"),
     "booking.complete": _l("Visit completed"),
+    "feedback.give": _l("Feedback on the visit sent"),
+    "feedback.change": _l("Feedback on the visit changed"),
+    "booking.headcount": _l("Final headcount confirmed"),
+    "reschedule.offer": _l("Other sessions held after a closure"),
+    "reschedule.moved": _l("Moved to a session offered after a closure"),
+    "reschedule.cancelled": _l("Visit cancelled after a closure"),
+    "reschedule.ended": _l("Sessions offered after a closure released"),
+    "reschedule.lapse": _l("Session held after a closure lapsed"),
     "waitlist.join": _l("Joined the waiting list"),
     "waitlist.offer": _l("Seats offered from the waiting list"),
     "waitlist.accept": _l("Offer from the waiting list accepted"),

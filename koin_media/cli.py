@@ -21,7 +21,9 @@ from .database import utcnow, writes_database
 from .extensions import db
 from .localtime import local_today
 from .notifications.cli import send_digest_command
+from .reference.cli import schools_cli
 from .reference.models import Community, Regency
+from .reference.school_import import SAMPLE_FILE, SAMPLE_SNAPSHOT, import_schools
 from .reference.services import ensure_reference_data
 from .roles import CREATOR, ROLES, STAFF
 from .venues.models import Venue
@@ -144,6 +146,8 @@ def seed_demo_command(no_users, no_media):
     """
     added = ensure_reference_data()
     click.echo(f"Reference data: {added['regencies']} regencies and {added['communities']} communities added.")
+    sample = import_schools(SAMPLE_FILE, SAMPLE_SNAPSHOT)
+    click.echo(f"School reference (a made-up SAMPLE, not the real data): {sample.added} schools added.")
     click.echo(f"Venues: {_seed_venues()} added.")
     programs, slots = _seed_programs()
     click.echo(f"Programs: {programs} added; sessions for the next {DEMO_SLOT_DAYS} days: {slots} added.")
@@ -313,6 +317,7 @@ def _link_demo_users() -> None:
 
 def init_app(app) -> None:
     app.cli.add_command(booking_cli)
+    app.cli.add_command(schools_cli)
 
     app.cli.add_command(media_cli)
     app.cli.add_command(storage_cli)

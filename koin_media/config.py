@@ -49,6 +49,18 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return raw.strip()
 
 
+def env_days(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole days ("7,1"), each once, largest first."""
+    raw = env_str(name, default)
+    try:
+        days = sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True)
+    except ValueError:
+        raise ValueError(f"{name} must list whole days separated by commas, like 7,1, not {raw!r}") from None
+    if not days or days[-1] < 1 or days[0] > 365:
+        raise ValueError(f"{name} must list days from 1 to 365, like 7,1, not {raw!r}")
+    return tuple(days)
+
+
 # Loopback names are always trusted: health checks and the local tools call the app by them,
 # and a link to the caller's own machine leads nowhere an attacker controls.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
@@ -118,11 +130,19 @@ def from_environment() -> dict:
         "MAIL_SMTP_TLS": env_bool("KOIN_MAIL_SMTP_TLS", True),
         "MAIL_FROM": env_str("KOIN_MAIL_FROM", "KOIN Media <noreply@koin-media.id>"),
         "MAIL_DIR": env_str("KOIN_MAIL_DIR", str(INSTANCE_DIR / "mail")),
+        # How messages reach people (notifications/channels.py): channel names, comma-separated.
+        "NOTIFICATION_CHANNELS": env_str("KOIN_NOTIFICATION_CHANNELS", "email,notice"),
         "BOOKING_PENDING_HOURS": env_int("KOIN_BOOKING_PENDING_HOURS", 72),
         "BOOKING_CANCEL_HOURS": env_int("KOIN_BOOKING_CANCEL_HOURS", 48),
         "BOOKING_MAX_PENDING": env_int("KOIN_BOOKING_MAX_PENDING", 3),
         "BOOKING_OFFER_HOURS": env_int("KOIN_BOOKING_OFFER_HOURS", 24),
+        # Alternatives offered after a closure are held for the school this long (visits/reschedule.py).
+        "RESCHEDULE_HOLD_HOURS": env_int("KOIN_RESCHEDULE_HOLD_HOURS", 24),
         "BOOKING_CHECKIN_EARLY_MINUTES": env_int("KOIN_BOOKING_CHECKIN_EARLY_MINUTES", 120),
+        # Reminders asking for the final headcount, this many days before a visit (visits/reminders.py).
+        "REMINDER_DAYS": env_days("KOIN_REMINDER_DAYS", "7,1"),
+        # A school may change its feedback on a visit for this many days after sending it (visits/feedback.py).
+        "FEEDBACK_EDIT_DAYS": env_int("KOIN_FEEDBACK_EDIT_DAYS", 7),
         "REDIS_URL": redis_url,
         "QUEUE_IMMEDIATE": env_bool("KOIN_QUEUE_IMMEDIATE", False),
         "QUEUE_PATH": env_str("KOIN_QUEUE_PATH", str(INSTANCE_DIR / "queue.sqlite3")),
@@ -156,6 +176,8 @@ def from_environment() -> dict:
         "RATELIMIT_PASSWORD_RESET": env_str("KOIN_RATELIMIT_PASSWORD_RESET", "5 per hour"),
         "RATELIMIT_PASSWORD_RESET_ADDRESS": env_str("KOIN_RATELIMIT_PASSWORD_RESET_ADDRESS", "30 per hour"),
         "RATELIMIT_VERIFICATION_RESEND": env_str("KOIN_RATELIMIT_VERIFICATION_RESEND", "5 per hour"),
+        # NPSN lookups in the national school reference (registration fills the school from it).
+        "RATELIMIT_SCHOOL_LOOKUP": env_str("KOIN_RATELIMIT_SCHOOL_LOOKUP", "30 per minute"),
         "PASSWORD_RESET_MINUTES": env_int("KOIN_PASSWORD_RESET_MINUTES", 60),
         "EMAIL_VERIFICATION_HOURS": env_int("KOIN_EMAIL_VERIFICATION_HOURS", 72),
         "SESSION_COOKIE_SECURE": env_bool("KOIN_COOKIE_SECURE", True),

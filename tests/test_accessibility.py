@@ -17,13 +17,19 @@ import pytest
 
 from koin_media.assets.calls import save_call
 from koin_media.assets.models import PENDING_REVIEW, AssetDuplicate
+from koin_media.booking.schedule import close_for
 from koin_media.booking.services import book_slot
 from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.localtime import LOCAL
 from koin_media.promo.collections import add_asset, create_collection, share
 from koin_media.promo.kits import request_kit
+from koin_media.reference.models import ReferenceSchool
+from koin_media.visits.certificates import certificate_for
+from koin_media.visits.feedback import give as give_feedback
+from koin_media.visits.reschedule import open_reschedule
 
+from .after_visit_helpers import completed_visit
 from .asset_helpers import approved_asset
 from .booking_helpers import group_request, make_program, make_slot, school_user
 from .browser_fixtures import log_in, no_horizontal_scroll
@@ -54,6 +60,10 @@ def seed() -> dict:
     db.session.add(AssetDuplicate(asset_id=waiting.id, other_id=shown.id, kind="near", distance=3))
     slot = make_slot(make_program(), starts_in=timedelta(days=9), capacity=60)
     school = school_user()
+    # The national school reference names the school otherwise: the staff's school lists show it.
+    reference = ReferenceSchool(npsn=school.school.npsn, name="SMP NEGERI 9 CONTOH", level="SMP", snapshot="t")
+    reference.regency_id = school.school.regency_id
+    db.session.add(reference)
     booking = book_slot(school, slot.id, group_request())
     db.session.commit()
     # A promo kit of a stored photo, built inline: its page and "Kit saya".
@@ -83,7 +93,20 @@ def seed() -> dict:
         staff,
     )
     approved_asset(creator, "Nyale di Seger", call_id=call.id)
+    # After a visit (issue 12): the school's completed visit, its certificate and its feedback.
+    visit = completed_visit(school, make_slot(slot.program, starts_in=timedelta(days=10), capacity=60), staff)
+    certificate = certificate_for(visit)
+    give_feedback(visit, school, 4, "Pemandu ramah.\nAnak-anak senang, <b>terima kasih</b>!")
+    # After a closure (issue 12): a booking whose session a closure took, one session held for it.
+    closed = book_slot(school, make_slot(slot.program, starts_in=timedelta(days=20), capacity=60).id, group_request())
+    make_slot(slot.program, starts_in=timedelta(days=21), capacity=60)
+    close_for(slot.program.venue, closed.slot.starts_at, closed.slot.ends_at, "Balapan MotoGP", staff)
+    closure_id = open_reschedule(closed.id).closure_id
     return {
+        "visit_id": visit.id,
+        "closed_id": closed.id,
+        "closure_id": closure_id,
+        "certificate": certificate.code,
         "call": call.slug,
         "asset_id": shown.id,
         "waiting_id": waiting.id,
@@ -114,9 +137,11 @@ def pages(data: dict) -> dict[str | None, list[str]]:
             f"/venues/{data['venue']}/calendar?month={data['month']}",
             "/login",
             "/register/creator",
+            "/register/school",
             "/licenses/NTB-PROMO",
             "/calls",
             f"/calls/{data['call']}",
+            f"/certificates/{data['certificate']}",
         ],
         "creator": [
             "/my/assets",
@@ -134,10 +159,23 @@ def pages(data: dict) -> dict[str | None, list[str]]:
             "/checkin",
             "/account",
             "/calls/manage",
+            "/schools",
+            "/schools/waiting",
             f"/calls/{data['call']}",
             f"/calls/{data['call']}/edit",
+            f"/venues/{data['venue']}/feedback",
+            f"/venues/{data['venue']}/closures/{data['closure_id']}",
+            "/office/dashboard",
         ],
-        "school": ["/my/bookings", f"/bookings/{data['booking_id']}", "/account"],
+        "school": [
+            "/my/bookings",
+            f"/bookings/{data['booking_id']}",
+            "/account",
+            f"/bookings/{data['booking_id']}/headcount",
+            f"/bookings/{data['visit_id']}",
+            f"/bookings/{data['visit_id']}/feedback",
+            f"/bookings/{data['closed_id']}/alternatives",
+        ],
         "ikm": [
             "/my/downloads",
             "/kits",

@@ -27,11 +27,15 @@ from koin_media.accounts.services import TOKEN_PREFIX
 from koin_media.assets.models import APPROVED, Asset, Call
 from koin_media.booking import services as booking_services
 from koin_media.booking import waitlist
+from koin_media.booking.models import Closure
 from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.promo.models import KIT_READY, Collection, CollectionItem, Kit
-from koin_media.reference.models import Community, Regency
+from koin_media.reference.models import Community, ReferenceSchool, Regency
 from koin_media.storage import get_storage
+from koin_media.visits import certificates
+from koin_media.visits.after_models import Certificate
+from koin_media.visits.reschedule import offer_alternatives
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_users
 from .conftest import PASSWORD, csrf_token
@@ -98,6 +102,7 @@ api.resend_verification         POST    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 api.communities                 GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.regencies                   GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.sectors                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+api.school_reference            GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.users                       GET     in  403 403 403 403 403 403 403 ok  ok  403
 api.assets                      GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.asset                       GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
@@ -111,12 +116,22 @@ api.slots                       GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  
 api.create_booking              POST    in  403 403 403 ok  ok  403 403 403 ok  ok
 api.booking                     GET     in  404 404 404 ok  404 ok  404 ok  ok  404
 api.booking_by_code             GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+api.booking_alternatives        GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+api.take_booking_alternative    POST    in  404 404 404 ok  404 403 404 403 403 404
+api.booking_headcount           POST    in  404 404 404 ok  404 ok  404 ok  ok  404
 api.pending_bookings            GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 api.openapi                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 api.cancel_booking              POST    in  404 404 404 ok  404 ok  404 ok  ok  404
 api.confirm_booking             POST    in  403 403 403 403 403 ok  404 ok  ok  403
 api.reject_booking              POST    in  403 403 403 403 403 ok  404 ok  ok  403
 api.check_in_booking            POST    in  403 403 403 403 403 ok  404 ok  ok  403
+api.booking_certificate         GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+api.booking_feedback            POST    in  403 403 403 ok  404 403 403 403 403 404
+visits.certificate              GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+visits.certificate_check        GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+visits.feedback_form            GET     in  403 403 403 ok  404 403 403 403 403 404
+visits.feedback_form            POST    in  403 403 403 ok  404 403 403 403 403 404
+visits.venue_feedback           GET     in  403 403 403 403 403 ok  403 ok  ok  403
 accounts.school_queue           GET     in  403 403 403 403 403 403 403 ok  ok  403
 accounts.approve_coordinator    POST    in  403 403 403 ok  403 403 403 ok  ok  403
 accounts.reject_coordinator     POST    in  403 403 403 ok  403 403 403 ok  ok  403
@@ -184,10 +199,19 @@ booking.withdraw_entry          POST    in  403 403 403 ok  404 403 403 403 404 
 booking.checkin                 GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.checkin                 POST    in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.checkin_lookup          GET     in  403 403 403 403 403 ok  ok  ok  ok  403
+visits.gate_worker              GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+visits.gate_today               GET     in  403 403 403 403 403 ok  403 ok  ok  403
+visits.gate_sync                POST    in  403 403 403 403 403 ok  ok  ok  ok  403
+visits.alternatives             GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+visits.take_alternative         POST    in  404 404 404 ok  404 ok  404 ok  ok  404
+visits.cancel_after_closure     POST    in  404 404 404 ok  404 ok  404 ok  ok  404
+visits.closure_report           GET     in  403 403 403 403 403 ok  403 ok  ok  403
 booking.inbox                   GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.manage_list             GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.export_csv              GET     in  403 403 403 403 403 ok  ok  ok  ok  403
 booking.report                  GET     in  403 403 403 403 403 ok  ok  ok  ok  403
+visits.headcount                GET     in  404 404 404 ok  404 ok  404 ok  ok  404
+visits.headcount                POST    in  404 404 404 ok  404 ok  404 ok  ok  404
 promo.calls                     GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 promo.call_page                 GET     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 promo.calls_manage              GET     in  403 403 403 403 403 403 403 ok  ok  403
@@ -240,6 +264,8 @@ assets.set_focus                POST    in  ok  404 404 404 404 404 404 ok  ok  
 assets.release                  GET     404 ok  404 404 404 404 404 404 ok  ok  404
 assets.upload_release           POST    404 ok  404 404 404 404 404 404 ok  ok  404
 assets.delete_release           POST    404 ok  404 404 404 404 404 404 ok  ok  404
+insights.dashboard              GET     in  403 403 403 403 403 403 403 ok  ok  403
+insights.export_csv             GET     in  403 403 403 403 403 403 403 ok  ok  403
 """
 
 
@@ -318,6 +344,11 @@ def build_world() -> World:
     # asks to join the school of "school": its approved coordinator and the office decide
     newcomer = _user("school", "guru-baru@contoh.id", school=users["school"].school, coordinator_status="pending")
     users["pending"] = newcomer
+    # The national school reference knows the school: its NPSN lookup (public) finds it.
+    school = users["school"].school
+    db.session.add(
+        ReferenceSchool(npsn=school.npsn, name=school.name, level="SMP", regency_id=school.regency_id, snapshot="t")
+    )
     db.session.commit()
 
     venue = make_venue()
@@ -332,7 +363,19 @@ def build_world() -> World:
 
     booking = booking_services.book_slot(users["school"], slot.id, group_request())
     booking_services.confirm(booking, users["staff"])
+    # a certificate issued for it: its public check page (the visit's own status does not matter there)
+    certificate = Certificate(booking_id=booking.id, code=certificates.new_code(), facts=certificates.facts_of(booking))
+    db.session.add(certificate)
+    db.session.commit()
     entry = waitlist.join_waitlist(users["school"], full_slot.id, group_request())
+    # A closure's reschedule of the booking, with one session held for its school (visits/reschedule.py).
+    make_slot(program, starts_in=timedelta(days=9), capacity=100)
+    closure = Closure(venue_id=venue.id, starts_at=utcnow() + timedelta(days=60), ends_at=utcnow() + timedelta(days=61))
+    closure.reason = "MotoGP Mandalika"
+    db.session.add(closure)
+    db.session.flush()
+    held_for_school = offer_alternatives(booking, closure).offers[0]
+    db.session.commit()
 
     asset = Asset(
         owner=users["creator"],
@@ -398,6 +441,8 @@ def build_world() -> World:
         "booking_id": booking.id,
         "code": booking.code,
         "entry_id": entry.id,
+        "offer_id": held_for_school.id,
+        "closure_id": closure.id,
         "slot_id": slot.id,
         "program_id": program.id,
         "slug": venue.slug,
@@ -419,6 +464,8 @@ def build_world() -> World:
         "kit_token": kit.token,
         "share_token": collection.share_token,
         "license_code": "CC-BY-4.0",
+        "certificate_code": certificate.code,
+        "chart": "visits-venue",  # a dashboard chart's CSV
     }
     return world
 
@@ -444,6 +491,7 @@ ARGUMENT_FOR = {
     "api.kit": {"token": "kit_token"},
     "api.kit_download": {"token": "kit_token"},
     "assets.license_terms": {"code": "license_code"},
+    "visits.certificate_check": {"code": "certificate_code"},
 }
 # "+ Collection" names its asset in the query (or form), not in the path.
 ASSET_IN_QUERY = {"promo.add_page", "promo.add"}

@@ -18,6 +18,7 @@ from koin_media.booking.models import (
     CHECK_IN,
     COMPLETE,
     CONFIRM,
+    HEADCOUNT,
     MOVE,
     NO_SHOW,
     REJECT,
@@ -29,11 +30,12 @@ from koin_media.booking.models import (
 from koin_media.booking.problems import BookingRefused
 from koin_media.database import utcnow, write_intent
 from koin_media.extensions import db
+from koin_media.visits.headcount import confirm_headcount
 
 from .booking_helpers import group_request, make_slot, make_venue, school_user
 from .test_booking_journeys import post_action
 
-DETAIL_ACTIONS = {CONFIRM, REJECT, MOVE, CANCEL}  # buttons on the detail page
+DETAIL_ACTIONS = {CONFIRM, REJECT, MOVE, CANCEL, HEADCOUNT}  # buttons on the detail page
 GATE_ACTIONS = {CHECK_IN, NO_SHOW, COMPLETE}  # buttons on the check-in page
 DATA_ACTION = re.compile(r'<form [^>]*data-action="([a-z_]+)"')
 WAITING_CHECK_IN = 'data-action-later="check_in"'  # the gate's disabled check-in, before the window
@@ -64,6 +66,7 @@ def act(action: str, booking: Booking, user, spare, now=None) -> None:
         CHECK_IN: lambda: visits.check_in(booking, user, booking.students, booking.teachers, now),
         NO_SHOW: lambda: visits.mark_no_show(booking, user, now),
         COMPLETE: lambda: visits.complete(booking, user, now),
+        HEADCOUNT: lambda: confirm_headcount(booking, user, booking.students, booking.teachers, now),
     }
     with write_intent():
         calls[action]()
@@ -80,6 +83,7 @@ def post(client, action: str, booking: Booking, spare) -> int:
         CHECK_IN: ("/check-in", "", {"students": str(booking.students), "teachers": str(booking.teachers)}),
         NO_SHOW: ("/no-show", "", {}),
         COMPLETE: ("/complete", "", {}),
+        HEADCOUNT: ("/headcount", "", {"students": str(booking.students), "teachers": str(booking.teachers)}),
     }
     suffix, prefix, fields = forms[action]
     return post_action(client, path + suffix, page, prefix=prefix, **fields).status_code
@@ -88,13 +92,16 @@ def post(client, action: str, booking: Booking, spare) -> int:
 # What each may do in each scenario (anything not listed: nothing).
 EXPECTED = {
     ("manager", "pending"): {CONFIRM, REJECT, MOVE, CANCEL},
-    ("manager", "confirmed"): {MOVE, CANCEL},
-    ("manager", "confirmed_soon"): {MOVE, CANCEL},
-    ("manager", "confirmed_open"): {MOVE, CANCEL, CHECK_IN},
+    ("manager", "confirmed"): {MOVE, CANCEL, HEADCOUNT},
+    ("manager", "confirmed_soon"): {MOVE, CANCEL, HEADCOUNT},
+    ("manager", "confirmed_open"): {MOVE, CANCEL, CHECK_IN, HEADCOUNT},
     ("manager", "confirmed_ended"): {MOVE, CANCEL, NO_SHOW},
     ("manager", "checked_in"): {COMPLETE},
     ("school", "pending"): {CANCEL},
-    ("school", "confirmed"): {CANCEL},
+    ("school", "confirmed"): {CANCEL, HEADCOUNT},
+    # the final headcount stays open after the cancel window, until the session starts
+    ("school", "confirmed_soon"): {HEADCOUNT},
+    ("school", "confirmed_open"): {HEADCOUNT},
 }
 ALLOWED = [(who, name, action) for (who, name), actions in EXPECTED.items() for action in sorted(actions)]
 

@@ -31,11 +31,12 @@ EXPECTED = {
     "venue_manager": {"/manage/inbox", "/manage/bookings", "/checkin"},
     "staff": {
         "/staff", "/manage/inbox", "/manage/bookings", "/checkin", "/moderation", "/schools", "/schools/waiting",
-        "/admin/users",
+        "/admin/users", "/office/dashboard",
     },
     "admin": {
         "/staff", "/upload", "/my/assets", "/my/downloads", "/my/bookings", "/manage/inbox", "/manage/bookings",
         "/checkin", "/moderation", "/schools", "/schools/waiting", "/admin/users", "/my/notices",
+        "/office/dashboard",
     },
 }  # fmt: skip
 for _role, _links in EXPECTED.items():  # every signed-in account keeps collections (promo)

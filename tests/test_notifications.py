@@ -1,6 +1,6 @@
 """Notifications through the outbox: each booking change writes its messages in its own
 transaction, to the right people in their language; delivery to .eml files or a real SMTP
-server, retried after a failure; the reminder two days before a visit goes out once."""
+server, retried after a failure. (The reminders before a visit: tests/test_visit_reminders.py.)"""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from email import policy
 
 import icalendar
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from koin_media.booking import schedule, services, waitlist
 from koin_media.booking.problems import BookingRefused
 from koin_media.database import utcnow
 from koin_media.extensions import db
-from koin_media.notifications import booking_mail, jobs, outbox
+from koin_media.notifications import jobs, outbox
 from koin_media.notifications.models import OutboxMessage
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user
@@ -312,43 +312,6 @@ def test_a_claimed_message_is_not_sent_by_a_second_worker(scene):
 
 def test_retry_delays_grow_to_six_hours():
     assert [outbox.retry_delay(n).total_seconds() for n in (1, 2, 3, 10, 30)] == [60, 120, 240, 6 * 3600, 6 * 3600]
-
-
-# -- the reminder -----------------------------------------------------------------------------
-
-
-def test_the_reminder_goes_out_once_two_days_before(scene, factory):
-    scene.slot.starts_at = (utcnow() + timedelta(hours=49)).replace(microsecond=0)
-    scene.slot.ends_at = scene.slot.starts_at + timedelta(hours=2)
-    db.session.commit()
-    booking = scene.confirmed()
-    pending_slot = make_slot(scene.program, starts_in=timedelta(hours=48))
-    services.book_slot(school_user(start=902), pending_slot.id, group_request())  # pending: no reminder
-    far_slot = make_slot(scene.program, starts_in=timedelta(days=5))
-    services.confirm(services.book_slot(scene.teacher, far_slot.id, group_request()), scene.manager)
-
-    now = utcnow()
-    assert jobs.queue_reminders(now - timedelta(hours=3)) == 0  # 52 hours before: not yet
-    assert jobs.queue_reminders(now) == 1
-    reminders = by_address("reminder")
-    assert set(reminders) == {scene.teacher.email, scene.colleague.email}
-    assert all(m.booking_id == booking.id for m in reminders.values())
-    assert reminders[scene.teacher.email].subject.startswith("Pengingat")
-    assert reminders[scene.colleague.email].subject.startswith("Reminder")
-    for later in (now, now + timedelta(hours=1), now + timedelta(hours=3)):
-        assert jobs.queue_reminders(later) == 0
-    assert db.session.scalar(select(func.count()).where(OutboxMessage.kind == "reminder")) == 2
-
-
-def test_the_database_keeps_the_reminder_to_one_per_recipient(scene):
-    booking = scene.confirmed()
-    booking_mail.queue_reminder(booking)
-    db.session.commit()
-    booking_mail.queue_reminder(booking)
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
-        db.session.commit()
-    db.session.rollback()
-    assert len(messages("reminder")) == 2
 
 
 def test_committed_messages_are_handed_to_the_queue_and_rolled_back_ones_are_not(scene, monkeypatch):

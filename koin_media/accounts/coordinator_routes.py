@@ -13,6 +13,7 @@ from flask_login import current_user
 from ..access import nav_count, roles_required
 from ..extensions import db
 from ..forms import Form
+from ..reference import schools as school_reference
 from ..roles import SCHOOL, STAFF
 from ..security import safe_next
 from . import bp, coordinators
@@ -63,6 +64,7 @@ def school_queue():
         people=people,
         coordinators=coordinators.coordinators_by_school([school.id for school in schools]),
         approvers=coordinators.approvers_by_school({person.school_id for person in people}),
+        references=school_reference.checks_for(schools),
         limit=QUEUE_LIMIT,
     )
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..forms import CheckboxesField, Form
+from ..reference import schools
 from ..reference.data import Sector
 from ..reference.models import Community, Regency
+from ..reference.schools import NPSN_PATTERN
 from ..reference.services import all_ordered, find_by_name_or_slug
 from ..validators import normalise_indonesian_phone, strip_text
 from .models import LEVELS
 from .services import email_taken
 
-NPSN_PATTERN = re.compile(r"^[0-9]{8}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
@@ -149,6 +148,7 @@ class SchoolRegistrationForm(AccountForm):
         description=_l("The school's 8-digit national school number."),
         validators=[DataRequired(message=_l("Enter the school's NPSN."))],
         filters=[strip_text],
+        render_kw={"inputmode": "numeric"},  # phones show the digit keypad
     )
     regency = ReferenceField(
         _l("Regency"), model=Regency, validators=[DataRequired(message=_l("Choose your regency."))]
@@ -156,9 +156,50 @@ class SchoolRegistrationForm(AccountForm):
     # Recorded for a school registered now; naming one already registered leaves its levels.
     levels = school_levels_field(_l("Levels your school teaches"))
 
+    # The national reference's record of the NPSN given, once validated (None: not in it).
+    reference = None
+
     def validate_npsn(self, field):
         if not NPSN_PATTERN.match(field.data or ""):
             raise ValidationError(_l("An NPSN is exactly 8 digits, for example 50201234."))
+
+    def validate(self, extra_validators=None):
+        """The national school reference decides about a school it knows: what is left empty is
+        filled from it, and a name or regency that differs is replaced by the reference's and
+        shown to confirm by sending again, since a mistyped NPSN names another school. The
+        page's NPSN lookup fills the same as the coordinator types; this is the rule."""
+        self.reference = reference = schools.find(self.npsn.data)
+        if reference is not None:
+            self.school_name.data = self.school_name.data or reference.name
+            self.regency.data = self.regency.data or reference.regency.slug
+            self.levels.data = self.levels.data or [reference.level]
+        valid = super().validate(extra_validators)
+        if reference is None:
+            return valid
+        if not self.school_name.errors:
+            if not schools.same_name(self.school_name.data, reference.name):
+                self.school_name.errors.append(
+                    _l(
+                        "The national school reference names NPSN %(npsn)s “%(name)s”. We have filled in that "
+                        "name: if this is your school, send the form again; if not, check the NPSN.",
+                        npsn=reference.npsn,
+                        name=reference.name,
+                    )
+                )
+                valid = False
+            self.school_name.data = reference.name  # its spelling, "SMPN 2" or not
+        if not self.regency.errors and self.regency.obj is not None and self.regency.obj.id != reference.regency_id:
+            self.regency.errors.append(
+                _l(
+                    "The national school reference places NPSN %(npsn)s in %(regency)s. We have chosen it: if "
+                    "this is your school, send the form again; if not, check the NPSN.",
+                    npsn=reference.npsn,
+                    regency=reference.regency.name,
+                )
+            )
+            self.regency.data = reference.regency.slug
+            valid = False
+        return valid
 
 
 class ConfirmedPasswordMixin:

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from ..reference.models import Community, Regency
+from ..reference.models import LEVELS, Community, Regency
 from ..roles import ADMIN, ROLES, SCHOOL
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method name, not a password)
@@ -25,9 +25,8 @@ COORDINATOR_PENDING = "pending"
 COORDINATOR_APPROVED = "approved"
 COORDINATOR_REJECTED = "rejected"
 COORDINATOR_STATUSES = (COORDINATOR_PENDING, COORDINATOR_APPROVED, COORDINATOR_REJECTED)
-# School levels: SD (primary), SMP (lower secondary), SMA (upper secondary), SMK (vocational).
-# A program is offered to some of them (booking.models.Program.levels); a school teaches some.
-LEVELS = ("SD", "SMP", "SMA", "SMK")
+# School levels (LEVELS) live with the reference data, which maps the national reference's forms
+# onto them; imported here for the models and modules that always took them from accounts.
 
 
 def levels_text(values) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, or_, select
 
 from ..access import roles_required
 from ..extensions import db
+from ..reference import schools as school_reference
 from ..roles import STAFF
 from ..security import safe_next
 from ..validators import page_number
@@ -41,7 +42,13 @@ def schools():
         page=page_number(request.args.get("page")),
     )
     people = coordinators.coordinators_by_school([school.id for school in page.items])
-    return render_template("accounts/schools.html", page=page, search=search, coordinators=people)
+    return render_template(
+        "accounts/schools.html",
+        page=page,
+        search=search,
+        coordinators=people,
+        references=school_reference.checks_for(page.items),
+    )
 
 
 @bp.post("/schools/<npsn>/verify")

@@ -18,15 +18,14 @@ from ..booking.forms import ApiAttendanceForm, ApiBookingRequestForm, ApiReasonF
 from ..booking.models import STATUS_LABELS
 from ..booking.problems import BookingRefused
 from ..database import utcnow
-from ..errors import error_response
 from ..json_bodies import form_from_json, json_body
 from ..localtime import iso_utc
 from ..roles import SCHOOL, STAFF, VENUE_MANAGER
+from ..visits import reschedule
+from ..visits.headcount import confirm_headcount
+from ..visits.headcount_forms import ApiHeadcountForm
 from . import bp
-from .helpers import json_true, paginated, validation_error
-
-# Refusal fields named differently in this API's request bodies.
-API_FIELD_NAMES = {"attended_students": "students"}
+from .helpers import json_true, paginated, refusal_response, validation_error
 
 
 def booking_json(booking, *, manages: bool | None = None) -> dict:
@@ -63,6 +62,7 @@ def booking_json(booking, *, manages: bool | None = None) -> dict:
         "cancelled_reason": booking.cancelled_reason,
         "attended_students": booking.attended_students,
         "attended_teachers": booking.attended_teachers,
+        "headcount_confirmed_at": iso_utc(booking.headcount_confirmed_at),
         "created_at": iso_utc(booking.created_at),
         "links": {
             "page": url_for("booking.detail", booking_id=booking.id, _external=True),
@@ -70,17 +70,6 @@ def booking_json(booking, *, manages: bool | None = None) -> dict:
         },
         "actions": sorted(booking.allowed_actions(current_user, manages=manages)),
     }
-
-
-def refusal_response(refusal):
-    if refusal.is_conflict:
-        return error_response(409, refusal.message, error=refusal.code)
-    if refusal.field:
-        field = API_FIELD_NAMES.get(refusal.field, refusal.field)
-        return error_response(422, refusal.message, error=refusal.code, errors={field: [refusal.message]})
-    if refusal.is_forbidden:
-        return error_response(403, refusal.message, error=refusal.code)
-    return error_response(422, refusal.message, error=refusal.code)
 
 
 @bp.post("/bookings")
@@ -173,6 +162,36 @@ def check_in_booking(booking_id):
         return validation_error(form)
     try:
         visits.check_in(booking, current_user, form.students.data, form.teachers.data)
+    except BookingRefused as refusal:
+        return refusal_response(refusal)
+    return jsonify(booking_json(booking))
+
+
+@bp.post("/bookings/<int:booking_id>/headcount")
+@login_required
+def booking_headcount(booking_id):
+    """The final headcount (visits/headcount.py), as the page's form: the school or the venue."""
+    booking = services.get_booking(booking_id, current_user)
+    form = form_from_json(ApiHeadcountForm, json_body())
+    if not form.validate():
+        return validation_error(form)
+    try:
+        confirm_headcount(booking, current_user, form.students.data, form.teachers.data, version=form.version.data)
+    except BookingRefused as refusal:
+        return refusal_response(refusal)
+    return jsonify(booking_json(booking))
+
+
+@bp.post("/bookings/<int:booking_id>/alternatives/<int:offer_id>/take")
+@login_required
+def take_booking_alternative(booking_id, offer_id):
+    """Move into a session held for the school after a closure (visits/reschedule.py), as the
+    page's button: the school only; answers the booking after the move."""
+    booking = services.get_booking(booking_id, current_user)
+    offer = reschedule.get_offer(booking, offer_id)
+    json_body()
+    try:
+        reschedule.take(booking, offer, current_user)
     except BookingRefused as refusal:
         return refusal_response(refusal)
     return jsonify(booking_json(booking))

@@ -19,6 +19,8 @@ from ..booking.models import STATUSES as BOOKING_STATUSES
 from ..notifications.models import NOTICE_KINDS
 from ..promo.models import KIT_STATUSES
 from ..roles import ROLES, SELF_SERVICE_ROLES
+from ..visits.after_models import RATING_MAX, RATING_MIN
+from ..visits.feedback import COMMENT_MAX_LENGTH
 from .helpers import MAX_PAGE, MAX_PER_PAGE
 
 API = "/api/v1"
@@ -371,6 +373,10 @@ SCHEMAS = {
             "cancelled_reason": maybe(STRING),
             "attended_students": maybe(INTEGER),
             "attended_teachers": maybe(INTEGER),
+            "headcount_confirmed_at": {
+                **maybe(TIMESTAMP),
+                "description": "When the final headcount was last confirmed (POST .../headcount); null: not yet",
+            },
             "created_at": TIMESTAMP,
             "links": obj({"page": URL, "ics": URL, "qr": URL}, optional=("ics", "qr")),
             "actions": {
@@ -389,6 +395,17 @@ SCHEMAS = {
             "verified": BOOLEAN,
             "verified_at": maybe(TIMESTAMP),
             "created_at": TIMESTAMP,
+        }
+    ),
+    "ReferenceSchool": obj(
+        {
+            "npsn": STRING,
+            "name": STRING,
+            "level": {"enum": list(LEVELS)},
+            "regency": SLUG_AND_NAME,
+            "address": STRING,
+            "snapshot": STRING,
+            "imported_at": TIMESTAMP,
         }
     ),
     "Coordinator": obj(
@@ -441,6 +458,16 @@ SCHEMAS = {
         },
     },
     "Reason": {"type": "object", "properties": {"reason": STRING}},
+    "Feedback": obj(
+        {
+            "booking_id": INTEGER,
+            "rating": {"type": "integer", "minimum": RATING_MIN, "maximum": RATING_MAX},
+            "comment": STRING,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "editable_until": {**TIMESTAMP, "description": "until then the school may change it (UTC)"},
+        }
+    ),
     "AssetDetails": {
         "type": "object",
         "description": "Only the fields sent change. Community, regency and venue by slug or name.",
@@ -579,6 +606,50 @@ SIGNED = [{"bearer": []}, {"session": []}]
 
 def operation(who: str, text: str, responses: dict, *, security=None, **extra) -> dict:
     return {"x-who": who, "description": text, "responses": responses, "security": security or SIGNED, **extra}
+
+
+# GET /bookings/{booking_id}/alternatives (api/reschedule.py).
+RESCHEDULE = obj(
+    {
+        "booking_id": INTEGER,
+        "reschedule": maybe(
+            obj(
+                {
+                    "status": {"enum": ["open", "moved", "cancelled", "ended"]},
+                    "answer": {"enum": ["waiting", "lapsed", "none", "moved", "cancelled", "ended"]},
+                    "answer_label": STRING,
+                    "closure": obj({"reason": STRING, "starts_at": TIMESTAMP, "ends_at": TIMESTAMP}),
+                    "from_slot_id": INTEGER,
+                    "to_slot_id": maybe(INTEGER),
+                    "answered_at": maybe(TIMESTAMP),
+                    "may_answer": BOOLEAN,
+                }
+            )
+        ),
+        "alternatives": array(
+            obj(
+                {
+                    "id": INTEGER,
+                    "position": INTEGER,
+                    "status": {"enum": ["offered", "taken", "released", "lapsed"]},
+                    "open": BOOLEAN,
+                    "expires_at": TIMESTAMP,
+                    "seats": INTEGER,
+                    "slot": obj(
+                        {
+                            "id": INTEGER,
+                            "program_id": INTEGER,
+                            "program": STRING,
+                            "starts_at": TIMESTAMP,
+                            "ends_at": TIMESTAMP,
+                        }
+                    ),
+                }
+            )
+        ),
+        "links": obj({"page": URL}),
+    }
+)
 
 
 def booking_action(who: str, text: str, request: dict | None = None) -> dict:
@@ -953,6 +1024,17 @@ def _paths() -> dict:
             }
             for name in ("communities", "regencies", "sectors")
         },
+        f"{API}/schools/reference/{{npsn}}": {
+            "get": operation(
+                "anyone",
+                "The national school reference's record of an NPSN (name, level, regency, address, the snapshot "
+                "it came from): what registration fills in. 404 `not_in_reference`, 422 `invalid_npsn` for "
+                "anything but 8 digits; every lookup counts towards `KOIN_RATELIMIT_SCHOOL_LOOKUP` per address.",
+                {"200": answer(ref("ReferenceSchool")), **errors(404, 422, 429)},
+                security=ANYONE,
+                parameters=[path("npsn", STRING)],
+            )
+        },
         f"{API}/users": {
             "get": operation(
                 "staff, admin",
@@ -1146,6 +1228,87 @@ def _paths() -> dict:
             "managers of the venue, staff",
             "`students`, `teachers` who came; 422 `check_in_not_open` before the gate opens.",
             body({"type": "object", "properties": {"students": INTEGER, "teachers": INTEGER}}, required=True),
+        ),
+        # After a closure (visits/reschedule.py): the sessions held for the school, and one tap to move.
+        f"{API}/bookings/{{booking_id}}/alternatives": {
+            "get": operation(
+                "the school, the venue's managers, staff",
+                "What a closure left the booking with: `reschedule` (null when no closure hit it) with its "
+                "`answer` (`waiting`, `lapsed`, `none`: no alternative, `moved`, `cancelled`, `ended`) and "
+                "`alternatives`, the up to three sessions of the same program held for the school's whole group "
+                "(`open` while held, until `expires_at`; `KOIN_RESCHEDULE_HOLD_HOURS`), nearest the original date "
+                "first.",
+                {"200": answer(RESCHEDULE), **errors(401, 404)},
+                parameters=booking_id,
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/alternatives/{{offer_id}}/take": {
+            "post": operation(
+                "the school",
+                "Move the booking into this held session (no body needed): its held seats become the booking's, "
+                "the closed session's are given back, the other alternatives released → 200 with the `Booking`. "
+                "409 `alternative_lapsed`, `reschedule_answered` (moved or cancelled already), `status_changed` "
+                "(another tap won), `wrong_status`; 403 `not_allowed` for anyone but the school.",
+                {"200": answer(ref("Booking"), "The booking after the move"), **errors(*SIGNED_IN, 404, 409, 415, 422)},
+                parameters=[*booking_id, path("offer_id", ID)],
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/certificate": {
+            "get": operation(
+                "the school, the venue's managers, staff",
+                "The certificate of attendance of a completed visit: a one-page PDF in Indonesian (A4 landscape) "
+                "with the venue, program, date (WITA), school, the students and teachers who came, a verification "
+                "code and a QR code of its public check page `/certificates/{code}`. Issued the first time it is "
+                "asked for and the same ever after. 409 `not_completed` before the visit is completed.",
+                {
+                    "200": {
+                        "description": "The PDF",
+                        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **errors(401, 404, 409),
+                },
+                parameters=booking_id,
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/feedback": {
+            "post": operation(
+                "the school's coordinators",
+                "`rating` (1 to 5; 422 `rating_invalid` outside) and an optional `comment` (at most 2000 characters, "
+                "422 `comment_too_long`) on a completed visit (409 `not_completed` before). One per booking: 201 "
+                "the first time, 200 when changed before `editable_until` (`KOIN_FEEDBACK_EDIT_DAYS` after the "
+                "first), 409 `feedback_closed` after. 403 for the venue and staff.",
+                {
+                    "201": answer(ref("Feedback"), "Sent"),
+                    "200": answer(ref("Feedback"), "Changed"),
+                    **errors(*SIGNED_IN, 404, 409, 415, 422),
+                },
+                parameters=booking_id,
+                requestBody=body(
+                    obj(
+                        {
+                            "rating": {"type": "integer", "minimum": RATING_MIN, "maximum": RATING_MAX},
+                            "comment": {**STRING, "maxLength": COMMENT_MAX_LENGTH},
+                        },
+                        optional=("comment",),
+                    ),
+                    required=True,
+                ),
+            )
+        },
+        f"{API}/bookings/{{booking_id}}/headcount": booking_action(
+            "the school, managers of the venue, staff",
+            "Confirm the final `students` and `teachers` of a confirmed booking, until the session starts, within "
+            "the program's rules (422 `group_too_small`, `too_few_teachers`, …). Fewer give seats back at once "
+            "(offered to the waiting list); more need free seats (409 `headcount_no_room`). Optional `version`: "
+            "the booking's version you read (409 `status_changed` if it changed since).",
+            body(
+                {
+                    "type": "object",
+                    "properties": {"students": INTEGER, "teachers": INTEGER, "version": INTEGER},
+                    "required": ["students", "teachers"],
+                },
+                required=True,
+            ),
         ),
         f"{API}/schools/{{npsn}}/verify": {
             "post": operation(

@@ -59,3 +59,21 @@ def page_envelope(statement, serialize) -> dict:
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
     return {"items": [serialize(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+# Refusal fields named differently in this API's request bodies.
+API_FIELD_NAMES = {"attended_students": "students"}
+
+
+def refusal_response(refusal):
+    """A refusal of the booking (and visit) services in the API's one shape: 409 for conflicts,
+    422 with ``errors`` for a field, 403 for who is asking, 422 for the rest. Here, not in a
+    view module, so every API module answers refusals alike without importing another's views."""
+    if refusal.is_conflict:
+        return error_response(409, refusal.message, error=refusal.code)
+    if refusal.field:
+        field = API_FIELD_NAMES.get(refusal.field, refusal.field)
+        return error_response(422, refusal.message, error=refusal.code, errors={field: [refusal.message]})
+    if refusal.is_forbidden:
+        return error_response(403, refusal.message, error=refusal.code)
+    return error_response(422, refusal.message, error=refusal.code)

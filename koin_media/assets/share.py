@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from ..extensions import db
 from ..media.crops import SHARE_SIZE  # the share picture's size, and our default picture's
-from ..sitelinks import site_link
+from ..sitelinks import site_link, whatsapp_link
 from ..venues.models import Venue
 from . import catalog
 from .attribution import license_name
@@ -30,7 +29,6 @@ from .models import Asset
 DEFAULT_IMAGE = "img/share-default.png"  # drawn by scripts/make_share_default.py
 OG_LOCALES = {"id": "id_ID", "en": "en_US"}
 DESCRIPTION_CHARS = 200  # Facebook and WhatsApp cut a description near here anyway
-WHATSAPP = "https://wa.me/?text="  # no number: WhatsApp asks whom to send it to
 
 
 @dataclass(frozen=True)
@@ -60,9 +58,9 @@ class SharePreview:
 
     @property
     def whatsapp_url(self) -> str:
-        # safe="": every reserved character is encoded, so the page's own URL (with its "?"
-        # and "&") stays inside the one ``text`` parameter.
-        return WHATSAPP + quote(self.share_text, safe="")
+        # No number: WhatsApp asks whom to send it to; the page's own URL (with its "?" and
+        # "&") stays inside the one ``text`` parameter.
+        return whatsapp_link(self.share_text)
 
 
 def shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:

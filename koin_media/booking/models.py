@@ -50,6 +50,7 @@ CANCEL = "cancel"
 CHECK_IN = "check_in"
 NO_SHOW = "no_show"
 COMPLETE = "complete"
+HEADCOUNT = "headcount"  # the school confirms (or changes) its final numbers: visits/headcount.py
 ACTION_STATUSES = {
     CONFIRM: (PENDING,),
     REJECT: (PENDING,),
@@ -58,13 +59,15 @@ ACTION_STATUSES = {
     CHECK_IN: (CONFIRMED,),
     NO_SHOW: (CONFIRMED,),
     COMPLETE: (CHECKED_IN,),
+    HEADCOUNT: (CONFIRMED,),
 }
 # Where the gate stands for a booking at a given moment (Booking.check_in_window).
 WINDOW_TOO_EARLY = "too_early"
 WINDOW_OPEN = "open"
 WINDOW_ENDED = "ended"
 # Whoever manages the venue may take every action; a coordinator of the booking's school only
-# these, and only until the cancel window closes (Booking.school_may_change).
+# these, and only until the cancel window closes (Booking.school_may_change); and the final
+# headcount until the session starts (Booking.headcount_may_change).
 SCHOOL_ACTIONS = frozenset({CANCEL})
 
 # Waitlist entries; an offered entry holds its headcount until it is accepted or lapses.
@@ -223,6 +226,11 @@ class Booking(db.Model):
     # When the group was checked in at the gate (the school's page says so instead of "show
     # this code"); kept after completion.
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the booking last moved to another session (services.move); NULL: never moved. A
+    # reminder due before it was for the old session's schedule (visits/reminders.py).
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the school (or the venue for it) last confirmed the final headcount (visits/headcount.py).
+    headcount_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Optimistic lock: every UPDATE checks the version it read, so two decisions made at once
@@ -253,6 +261,12 @@ class Booking(db.Model):
         """The school may still cancel online: until BOOKING_CANCEL_HOURS before the start."""
         return now <= self.slot.starts_at - timedelta(hours=cancel_hours())
 
+    def headcount_may_change(self, now: datetime) -> bool:
+        """The final headcount may be confirmed or changed until the session starts: after the
+        cancel window too, since the reminder the day before asks for it; the gate then records
+        who came."""
+        return now < self.slot.starts_at
+
     @property
     def check_in_opens_at(self) -> datetime:
         """The gate opens BOOKING_CHECKIN_EARLY_MINUTES (default 120) before the session starts."""
@@ -281,9 +295,14 @@ class Booking(db.Model):
                 by_status.discard(CHECK_IN)
             if now < self.slot.ends_at:
                 by_status.discard(NO_SHOW)
+            if not self.headcount_may_change(now):
+                by_status.discard(HEADCOUNT)
             return frozenset(by_status)
-        if self.is_school_of(user) and self.school_may_change(now):
-            return frozenset(by_status & SCHOOL_ACTIONS)
+        if self.is_school_of(user):
+            allowed = by_status & SCHOOL_ACTIONS if self.school_may_change(now) else set()
+            if HEADCOUNT in by_status and self.headcount_may_change(now):
+                allowed.add(HEADCOUNT)  # open past the cancel window (headcount_may_change)
+            return frozenset(allowed)
         return frozenset()
 
 

@@ -26,7 +26,7 @@ from ..roles import STAFF, VENUE_MANAGER
 from ..security import safe_next as local_path_or
 from ..validators import EARLIEST_DAY, LATEST_DAY, MAX_DATABASE_ID, iso_day, whole_number
 from ..venues.models import Venue
-from . import codes
+from . import codes, whatsapp
 from .calendar_files import calendar_links
 from .forms import ActionForm, MoveForm, ReasonForm
 from .models import ACTION_STATUSES, CANCEL, MOVE, STATUS_LABELS, Booking, Program, Slot
@@ -106,6 +106,7 @@ def render_detail(booking: Booking, status: int = 200, error: str | None = None,
         status_labels=STATUS_LABELS,
         display=codes.display,
         links=calendar_links(booking),
+        whatsapp=whatsapp.links(booking),
         actions=actions,
         manager=manager,
         is_school=booking.is_school_of(current_user),

@@ -58,9 +58,22 @@ MESSAGES = {
     "check_in_not_open": _l("Check-in opens %(minutes)s minutes before the session starts."),
     "slot_not_ended": _l("This can only be done after the session has ended."),
     "attendance_invalid": _l("The number of people who came must be between 0 and the number booked."),
+    "headcount_no_room": _l(
+        "Only %(remaining)s more places are free in this session: the group can grow by at most that many."
+    ),
     # the waitlist
     "offer_not_open": _l("There is no open offer of places for this request."),
     "offer_lapsed": _l("The offer of places has lapsed."),
+    # alternatives held after a closure (visits/reschedule.py)
+    "alternative_lapsed": _l(
+        "This session is no longer held for your school: the offer lapsed. Choose another one or call the venue."
+    ),
+    "reschedule_answered": _l("This booking was already moved or cancelled after the closure."),
+    # after the visit (visits/certificates.py, visits/feedback.py)
+    "not_completed": _l("This is available once the visit is completed."),
+    "feedback_closed": _l("Feedback can be changed until %(days)s days after it was sent; that time has passed."),
+    "rating_invalid": _l("Choose a rating from %(minimum)s to %(maximum)s."),
+    "comment_too_long": _l("Keep the comment to at most %(maximum)s characters."),
 }
 
 # The form field a refusal is about, for APIs that answer 422 with errors per field.
@@ -80,11 +93,25 @@ FIELDS = {
     "other_venue": "slot_id",
     "reason_required": "reason",
     "attendance_invalid": "attended_students",
+    "rating_invalid": "rating",
+    "comment_too_long": "comment",
 }
 
 # Refusals about the state of shared things rather than the request: HTTP 409, not 422.
 CONFLICTS = frozenset(
-    {"slot_full", "duplicate_request", "too_many_pending", "wrong_status", "status_changed", "request_expired"}
+    {
+        "slot_full",
+        "headcount_no_room",
+        "duplicate_request",
+        "too_many_pending",
+        "wrong_status",
+        "status_changed",
+        "request_expired",
+        "alternative_lapsed",
+        "reschedule_answered",
+        "not_completed",
+        "feedback_closed",
+    }
 )
 
 

@@ -176,9 +176,13 @@ def reject(booking: Booking, actor, reason: str, now: datetime | None = None) ->
     return booking
 
 
-def cancel(booking: Booking, actor, reason: str | None = None, now: datetime | None = None) -> Booking:
+def cancel(
+    booking: Booking, actor, reason: str | None = None, now: datetime | None = None, *, after_closure: bool = False
+) -> Booking:
     """Schools cancel their own booking until the cancel window (default 48 h before the
-    start); venue managers and staff cancel any time, with a reason the school sees."""
+    start); venue managers and staff cancel any time, with a reason the school sees.
+    ``after_closure``: a closure took the booking's session (visits.reschedule checked it), so
+    its school may cancel past the window too: the venue changed the plan, not the school."""
     now = now or utcnow()
     reason = (reason or "").strip() or None
     try:
@@ -186,7 +190,7 @@ def cancel(booking: Booking, actor, reason: str | None = None, now: datetime | N
         if booking.is_managed_by(actor):
             if not reason:
                 raise BookingRefused("reason_required")
-        else:
+        elif not (after_closure and booking.is_school_of(actor)):
             _require_school_in_window(actor, booking, now)
     except BookingRefused as refusal:
         fail(refusal)
@@ -228,15 +232,19 @@ def expire_pending(now: datetime | None = None) -> list[Booking]:
     return expired
 
 
-def move(booking: Booking, new_slot: Slot, actor, now: datetime | None = None) -> Booking:
+def move(
+    booking: Booking, new_slot: Slot, actor, now: datetime | None = None, *, offered_to_school: bool = False
+) -> Booking:
     """Move a pending or confirmed booking to another slot of the same venue (whoever manages
     it), atomically: the new seats are held and the old ones given back in one transaction,
-    or nothing."""
+    or nothing. ``offered_to_school``: the session is an alternative held for the booking's
+    school after a closure (visits.reschedule checked the offer), so its coordinator may move."""
     now = now or utcnow()
     old_slot = booking.slot
     try:
         require_action(booking, MOVE)
-        require_manager(actor, booking)
+        if not (offered_to_school and booking.is_school_of(actor)):
+            require_manager(actor, booking)
         if new_slot.id == old_slot.id:
             return booking
         if new_slot.program.venue_id != old_slot.program.venue_id:
@@ -261,6 +269,7 @@ def move(booking: Booking, new_slot: Slot, actor, now: datetime | None = None) -
             fail(_refusal_after_failed_hold(new_slot.id, seats))
     booking.slot_id = new_slot.id
     booking.slot = new_slot
+    booking.moved_at = now  # reminders due before the move are not for the new session
     if booking.status == PENDING:
         booking.expires_at = min(booking.expires_at or pending_deadline(new_slot, now), new_slot.starts_at)
     flush()

@@ -17,7 +17,7 @@ from ..access import login_required, roles_required
 from ..database import utcnow
 from ..extensions import db
 from ..roles import SCHOOL
-from . import bp, codes, rules, services, waitlist
+from . import bp, codes, rules, services, waitlist, whatsapp
 from .forms import ActionForm, BookingRequestForm, ReasonForm, group_request
 from .models import OFFERED, STATUS_LABELS, WAITLIST_LIVE, WAITLIST_STATUS_LABELS, Booking, Slot, WaitlistEntry
 from .pages import attach_refusal, refusal_status, render_detail, safe_next
@@ -125,6 +125,7 @@ def _render_my_bookings(error: str | None = None, status: int = 200):
             status_labels=STATUS_LABELS,
             waitlist_labels=WAITLIST_STATUS_LABELS,
             display=codes.display,
+            whatsapp_links=whatsapp.links,
             action_form=ActionForm(),
             now=now,
             error=error,

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import account_mail, asset_mail, booking_mail, jobs, kit_mail, rights_mail, school_mail
+from . import (
+    account_mail,
+    asset_mail,
+    booking_mail,
+    channels,
+    feedback_mail,
+    jobs,
+    kit_mail,
+    reminder_mail,
+    reschedule_mail,
+    rights_mail,
+    school_mail,
+)
 
 # The notices page (``routes``), attached when ``create_app`` imports it.
 bp = Blueprint("notifications", __name__)
@@ -22,10 +34,14 @@ bp = Blueprint("notifications", __name__)
 def init_app(app: Flask) -> None:
     """Connect the listeners that write the outbox (blinker keeps one connection per
     receiver, so building several apps in one process connects each once)."""
+    channels.init_app(app)  # first: an unknown KOIN_NOTIFICATION_CHANNELS stops the start
     account_mail.connect()
     asset_mail.connect()
     kit_mail.connect()
     rights_mail.connect()
     booking_mail.connect()
     school_mail.connect()
+    feedback_mail.connect()
+    reminder_mail.connect()
+    reschedule_mail.connect()
     jobs.connect()

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import force_locale
+from flask_babel import LazyString
 
 from ..accounts.models import User, approved_coordinators
-from ..booking.calendar_files import CANCEL, REQUEST, booking_calendar, has_calendar_files, ics_filename
+from ..booking import whatsapp
+from ..booking.calendar_files import CANCEL, REQUEST, has_calendar_files
 from ..booking.codes import display
 from ..booking.models import Booking, WaitlistEntry
 from ..booking.signals import booking_changed, waitlist_changed
-from ..database import utcnow
 from ..extensions import db
 from ..roles import SCHOOL
 from ..sitelinks import site_link
+from . import channels
 from . import models as kinds
 from .addressing import office_receivers
-from .outbox import add, organizer_address, recipient_locale, render
 
 # -- recipients ------------------------------------------------------------------------------
 
@@ -45,7 +45,11 @@ def venue_receivers(venue) -> list[User]:
 # -- writing messages ------------------------------------------------------------------------
 
 
-def _booking_context(booking: Booking) -> dict:
+def _booking_context(booking: Booking, for_venue: bool = False) -> dict:
+    """What every booking mail's templates read (``mail/_visit`` among them). The WhatsApp
+    texts are lazy: each recipient's copy is rendered in their language (``outbox.render``
+    forces it), so they are made then, not here. ``for_venue``: the mail goes to the venue's
+    people, who chat with the school's contact, and have no parents to tell."""
     slot = booking.slot
     return dict(
         booking=booking,
@@ -56,7 +60,16 @@ def _booking_context(booking: Booking) -> dict:
         code=display(booking.code),
         booking_url=site_link("booking.detail", booking_id=booking.id),
         ics_url=site_link("booking.ics", booking_id=booking.id),
+        whatsapp_url=_lazy(whatsapp.school_chat_link if for_venue else whatsapp.venue_chat_link, booking),
+        whatsapp_to_school=for_venue,
+        parents_text=None if for_venue else _lazy(whatsapp.parents_text, booking),
+        parents_share_url=None if for_venue else _lazy(whatsapp.parents_share_link, booking),
     )
+
+
+def _lazy(make, booking: Booking) -> LazyString:
+    # "" when ``make`` has nothing (no number, a visit that does not stand): false in a template.
+    return LazyString(lambda: make(booking) or "")
 
 
 def write(
@@ -68,30 +81,13 @@ def write(
     now: datetime | None = None,
     **context,
 ) -> list:
-    """One outbox row per recipient about the booking ``about``, in their language, inside the
-    current transaction; ``context`` goes to the template."""
-    messages = []
-    for user in users:
-        locale = recipient_locale(user)
-        subject, body = render(template or kind, locale, recipient=user, **context)
-        ics = None
-        if calendar_method and about is not None:
-            with force_locale(locale):
-                ics = booking_calendar(about, calendar_method, organizer_address(), user.email).decode("utf-8")
-        messages.append(
-            add(
-                kind,
-                user,
-                subject,
-                body,
-                booking=about,
-                locale=locale,
-                attachment_ics=ics,
-                attachment_name=ics_filename(about) if ics else None,
-                now=now,
-            )
-        )
-    return messages
+    """The message about the booking ``about`` to each of ``users`` through every configured
+    channel (``channels``: e-mail, notices, ...), in their language, inside the current
+    transaction; ``context`` goes to the templates. Returns the outbox rows written."""
+    message = channels.Message(
+        kind=kind, about=about, template=template, context=context, calendar_method=calendar_method, now=now
+    )
+    return channels.deliver(message, users).get(channels.EmailChannel.name, [])
 
 
 def _to_school(kind: str, booking: Booking, **extra) -> list:
@@ -104,7 +100,7 @@ def _on_requested(booking: Booking, actor, **_extra) -> None:
         kinds.REQUEST_RECEIVED,
         venue_receivers(venue),
         booking,
-        **_booking_context(booking),
+        **_booking_context(booking, for_venue=True),
         manage_url=site_link("booking.detail", booking_id=booking.id),
     )
 
@@ -134,7 +130,7 @@ def _on_cancelled(booking: Booking, actor, **_extra) -> None:
             venue_receivers(booking.slot.program.venue),
             booking,
             template="cancelled_venue",
-            **_booking_context(booking),
+            **_booking_context(booking, for_venue=True),
         )
 
 
@@ -188,11 +184,6 @@ def on_waitlist_changed(entry: WaitlistEntry, action: str, actor=None, **_extra)
         school=entry.school,
         offers_url=site_link("booking.my_bookings"),
     )
-
-
-def queue_reminder(booking: Booking, now: datetime | None = None) -> list:
-    """The reminder two days before a confirmed visit (see jobs.queue_reminders)."""
-    return _to_school(kinds.REMINDER, booking, now=now or utcnow())
 
 
 def connect() -> None:

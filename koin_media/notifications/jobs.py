@@ -1,4 +1,4 @@
-"""Background delivery of the outbox, and the reminder two days before a visit.
+"""Background delivery of the outbox, and the reminders before a visit (visits/reminders.py).
 
 A message is handed to the queue as soon as the transaction that wrote it commits; the sweep
 every minute delivers whatever is still due (the queue was unreachable, an earlier try
@@ -11,28 +11,19 @@ their own ``now``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from huey import crontab
-from sqlalchemy import event, exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..booking.models import CONFIRMED, Booking, Slot
 from ..database import utcnow
-from ..extensions import db
 from ..jobs import job, periodic_job, runs_inline
+from ..visits import reminders
 from . import digest, outbox
-from .booking_mail import queue_reminder
-from .models import REMINDER, OutboxMessage
+from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
-
-# The hourly job reminds visits that start 44 to 50 hours from now: the two days the issue
-# asks for, with room for a worker that was down for a few hours. Once per booking.
-REMINDER_BEFORE = timedelta(hours=48)
-REMINDER_EARLY = timedelta(hours=2)
-REMINDER_LATE = timedelta(hours=4)
 
 _NEW_IDS = "koin_outbox_new_ids"
 
@@ -47,9 +38,11 @@ def deliver_pending_mail() -> dict:
     return deliver_pending()
 
 
+# Hourly: each reminder goes out within the hour it is due, or later after a worker was down
+# (until the next, closer one is due); visits/reminders.py decides which, once per booking.
 @periodic_job(crontab(minute="7"))
 def remind_upcoming_visits() -> int:
-    return queue_reminders()
+    return reminders.send_due_reminders()
 
 
 # Every morning at 08:20 WITA (Huey's crontab is UTC): last week's download digest to each
@@ -72,36 +65,6 @@ def deliver_pending(now: datetime | None = None) -> dict:
     if sent or failed:
         log.info("mail: %s sent, %s not sent", sent, failed)
     return {"sent": sent, "failed": failed}
-
-
-def queue_reminders(now: datetime | None = None) -> int:
-    """Write the reminder for each confirmed visit starting in about two days, once."""
-    now = now or utcnow()
-    already = exists().where(OutboxMessage.booking_id == Booking.id, OutboxMessage.kind == REMINDER)
-    ids = db.session.scalars(
-        select(Booking.id)
-        .join(Slot, Booking.slot_id == Slot.id)
-        .where(
-            Booking.status == CONFIRMED,
-            Slot.starts_at > now + REMINDER_BEFORE - REMINDER_LATE,
-            Slot.starts_at <= now + REMINDER_BEFORE + REMINDER_EARLY,
-            ~already,
-        )
-        .order_by(Slot.starts_at, Booking.id)
-    ).all()
-    queued = 0
-    for booking_id in ids:
-        booking = db.session.get(Booking, booking_id)
-        try:
-            with db.session.begin_nested():
-                queue_reminder(booking, now)
-        except IntegrityError:
-            continue  # another run wrote it meanwhile: the unique index keeps it to one
-        queued += 1
-    db.session.commit()
-    if queued:
-        log.info("mail: %s reminders queued", queued)
-    return queued
 
 
 # -- hand new messages to the queue once their transaction has committed ---------------------

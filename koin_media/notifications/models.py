@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
@@ -21,6 +21,12 @@ WAITLIST_OFFER = "waitlist_offer"
 REMINDER = "reminder"
 CLOSURE = "closure"
 KINDS = (REQUEST_RECEIVED, CONFIRMED, REJECTED, CANCELLED, EXPIRED, MOVED, WAITLIST_OFFER, REMINDER, CLOSURE)
+# After a closure: the alternative sessions held for the school (notifications/reschedule_mail.py).
+RESCHEDULE = "reschedule"
+KINDS += (RESCHEDULE,)
+# After a completed visit: the certificate is ready and the school is asked for feedback.
+FEEDBACK_REQUEST = "feedback_request"
+KINDS += (FEEDBACK_REQUEST,)
 # School coordinators: someone waits for approval (to the office and the school's approved
 # coordinators); the decision (to the coordinator).
 COORDINATOR_WAITING = "coordinator_waiting"
@@ -56,16 +62,6 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        # The reminder goes to each coordinator once per booking, however often the job runs.
-        Index(
-            "uq_outbox_reminder_once",
-            "kind",
-            "booking_id",
-            "to_address",
-            unique=True,
-            sqlite_where=text(f"kind = '{REMINDER}'"),
-            postgresql_where=text(f"kind = '{REMINDER}'"),
-        ),
         # What the delivery sweep reads: unsent messages that are due.
         Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),
         Index("ix_outbox_messages_booking", "booking_id", "kind"),

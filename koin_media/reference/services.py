@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from .data import COMMUNITIES, REGENCIES, Sector
 from .models import Community, Regency
+
+# "Kab.", "Kab", "Kabupaten" before a regency's name, in any case.
+REGENCY_PREFIX = re.compile(r"^(kabupaten|kab\.?)\s*", re.IGNORECASE)
 
 
 def ensure_reference_data() -> dict[str, int]:
@@ -27,6 +32,16 @@ def find_by_name_or_slug(model, value: str | None):
     value = value.strip()
     if model is Sector:
         return next((sector for sector in Sector.all() if value.lower() in sector.names()), None)
+    found = _by_name_or_slug(model, value)
+    if found is None and model is Regency:
+        # The national school reference (and people) write "Kab. Lombok Barat", "KABUPATEN BIMA":
+        # a kabupaten is stored by its bare name, a kota keeps "Kota" (Bima and Kota Bima differ).
+        bare = REGENCY_PREFIX.sub("", " ".join(value.split()))
+        found = _by_name_or_slug(model, bare) if bare and bare != value else None
+    return found
+
+
+def _by_name_or_slug(model, value: str):
     return db.session.scalar(
         select(model).where(or_(model.slug == value.lower(), func.lower(model.name) == value.lower()))
     )

@@ -121,6 +121,12 @@
       answer = await response.json()
     } catch {
       if (!response) {
+        // No connection: the day's bookings kept on this device answer (checkin_offline.js).
+        if (window.koinGateOffline && (await window.koinGateOffline.lookUp(text))) {
+          codeInput.value = text.slice(0, 500)
+          say('')
+          return
+        }
         say(messages.lookup_failed, 'error')
         return
       }
