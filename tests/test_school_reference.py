@@ -336,7 +336,7 @@ def test_lookup_of_an_npsn_not_in_the_reference_is_404_in_the_users_language(cli
     assert "not in the national school reference" in english.get_json()["message"]
 
 
-@pytest.mark.parametrize("npsn", ["5020123", "502012345", "5020123a", "%20%2050201234", "50201234%00"])
+@pytest.mark.parametrize("npsn", ["5020123", "502012345", "5020123a", "%20%2050201234", "50201234%00", "50201234%0A"])
 def test_lookup_of_a_malformed_npsn_is_422(client, npsn):
     reference_school()
     response = client.get(f"/api/v1/schools/reference/{npsn}")

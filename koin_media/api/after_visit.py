@@ -10,7 +10,6 @@ from flask_login import current_user
 from ..access import login_required, roles_required
 from ..booking.problems import BookingRefused
 from ..booking.services import get_booking
-from ..errors import error_response
 from ..json_bodies import form_from_json, json_body
 from ..localtime import iso_utc
 from ..roles import SCHOOL
@@ -34,12 +33,7 @@ def feedback_json(given) -> dict:
 @bp.get("/bookings/<int:booking_id>/certificate")
 @login_required
 def booking_certificate(booking_id):
-    booking = get_booking(booking_id, current_user)
-    try:
-        issued = certificates.certificate_for(booking)
-    except BookingRefused as refusal:
-        return error_response(409, refusal.message, error=refusal.code)
-    return certificates.pdf_response(issued)
+    return certificates.download(get_booking(booking_id, current_user))
 
 
 @bp.post("/bookings/<int:booking_id>/feedback")

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..localtime import iso_utc
 from .models import ReferenceSchool
 
-NPSN_PATTERN = re.compile(r"^[0-9]{8}$")
+NPSN_PATTERN = re.compile(r"[0-9]{8}\Z")  # match() anchors the start; \Z, unlike $, refuses a final newline
 
 # The reference's "bentuk pendidikan" (and the long names people write) for the levels KOIN books
 # visits for. Madrasahs (MI, MTs, MA, MAK) and special schools per level (SDLB, SMPLB, SMALB)

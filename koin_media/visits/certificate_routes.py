@@ -8,21 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import login_required
-from ..booking.problems import BookingRefused
 from ..booking.services import get_booking
-from ..errors import abort_with, error_response
+from ..errors import abort_with
 from . import bp, certificates
 
 
 @bp.get("/bookings/<int:booking_id>/certificate.pdf")
 @login_required
 def certificate(booking_id):
-    booking = get_booking(booking_id, current_user)
-    try:
-        issued = certificates.certificate_for(booking)
-    except BookingRefused as refusal:
-        return error_response(409, refusal.message, error=refusal.code)
-    return certificates.pdf_response(issued)
+    return certificates.download(get_booking(booking_id, current_user))
 
 
 @bp.get("/certificates/<code>")

@@ -29,6 +29,7 @@ from ..booking.codes import display as booking_code_display
 from ..booking.models import COMPLETED, Booking
 from ..booking.problems import BookingRefused
 from ..database import utcnow, write_intent
+from ..errors import error_response
 from ..extensions import db
 from ..i18n import wita_date, wita_range
 from ..localtime import iso_utc
@@ -292,3 +293,13 @@ def pdf_response(certificate: Certificate) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename(certificate)}"'
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def download(booking: Booking):
+    """The booking's certificate as a download, issued on the first one; before the visit is
+    completed a 409 that says so. The page and the API answer alike."""
+    try:
+        issued = certificate_for(booking)
+    except BookingRefused as refusal:
+        return error_response(409, refusal.message, error=refusal.code)
+    return pdf_response(issued)
