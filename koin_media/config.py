@@ -42,6 +42,15 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def env_int_between(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``: for durations where 0 or a negative number would
+    end things at once and a huge one would overflow the date arithmetic (a 500 later)."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value}")
+    return value
+
+
 def env_str(name: str, default: str | None = None) -> str | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -137,12 +146,12 @@ def from_environment() -> dict:
         "BOOKING_MAX_PENDING": env_int("KOIN_BOOKING_MAX_PENDING", 3),
         "BOOKING_OFFER_HOURS": env_int("KOIN_BOOKING_OFFER_HOURS", 24),
         # Alternatives offered after a closure are held for the school this long (visits/reschedule.py).
-        "RESCHEDULE_HOLD_HOURS": env_int("KOIN_RESCHEDULE_HOLD_HOURS", 24),
+        "RESCHEDULE_HOLD_HOURS": env_int_between("KOIN_RESCHEDULE_HOLD_HOURS", 24, 1, 30 * 24),
         "BOOKING_CHECKIN_EARLY_MINUTES": env_int("KOIN_BOOKING_CHECKIN_EARLY_MINUTES", 120),
         # Reminders asking for the final headcount, this many days before a visit (visits/reminders.py).
         "REMINDER_DAYS": env_days("KOIN_REMINDER_DAYS", "7,1"),
         # A school may change its feedback on a visit for this many days after sending it (visits/feedback.py).
-        "FEEDBACK_EDIT_DAYS": env_int("KOIN_FEEDBACK_EDIT_DAYS", 7),
+        "FEEDBACK_EDIT_DAYS": env_int_between("KOIN_FEEDBACK_EDIT_DAYS", 7, 1, 365),
         "REDIS_URL": redis_url,
         "QUEUE_IMMEDIATE": env_bool("KOIN_QUEUE_IMMEDIATE", False),
         "QUEUE_PATH": env_str("KOIN_QUEUE_PATH", str(INSTANCE_DIR / "queue.sqlite3")),

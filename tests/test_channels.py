@@ -127,7 +127,7 @@ class Scene:
             booking = services.book_slot(self.teacher, self.slot.id, group_request(students=34, teachers=3))
             waitlist.join_waitlist(self.waiting, self.slot.id, group_request(students=20, teachers=2))
             services.confirm(booking, self.manager)
-            booking_mail._to_school(REMINDER, booking)
+            booking_mail.to_school(REMINDER, booking)
             later = make_slot(self.program, starts_in=timedelta(days=9), capacity=40)
             services.move(booking, later, self.manager)
             small = group_request(students=10, teachers=1)

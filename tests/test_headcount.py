@@ -15,14 +15,16 @@ from sqlalchemy import select
 
 from koin_media.accounts.models import User
 from koin_media.audit import AuditEvent
-from koin_media.booking import services, waitlist
+from koin_media.booking import schedule, services, waitlist
 from koin_media.booking.models import CANCEL, HEADCOUNT, OFFERED, Booking, Slot, WaitlistEntry
 from koin_media.booking.problems import BookingRefused
 from koin_media.database import engine_options, utcnow, write_intent
 from koin_media.extensions import db
 from koin_media.localtime import LOCAL
 from koin_media.notifications.models import OutboxMessage
+from koin_media.visits import reschedule
 from koin_media.visits.headcount import confirm_headcount
+from koin_media.visits.reschedule_models import Reschedule
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user, seats_accounted
 from .conftest import csrf_token
@@ -50,6 +52,11 @@ def scene(app, factory):
 def change(booking, user, students, teachers, now=None, version=None):
     with write_intent():
         return confirm_headcount(booking, user, students, teachers, now, version)
+
+
+def held(slot) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(Slot.held).where(Slot.id == slot.id))
 
 
 def fresh(booking) -> Booking:
@@ -134,6 +141,36 @@ def test_confirming_the_same_numbers_records_the_confirmation_only(scene):
     change(booking, scene["school"], 30, 2)
     assert fresh(booking).headcount_confirmed_at is not None
     assert seats_accounted(slot.id) == (32, 32)
+
+
+@pytest.mark.parametrize("answer", ["take", "lapse"])
+def test_fewer_people_while_alternatives_are_held_keep_every_sessions_seats_exact(scene, answer):
+    """A closure holds alternatives for the whole group (32 seats each); the school then
+    confirms fewer people (22). Taking one moves 22 seats there and frees the rest; a lapse
+    gives back all 32 the hold took. No seat is lost or counted twice anywhere."""
+    booking, program, closed = scene["booking"], scene["program"], scene["slot"]
+    first, second = (make_slot(program, starts_in=timedelta(days=days), capacity=40) for days in (8, 9))
+    with write_intent():
+        schedule.close_for(
+            scene["venue"], closed.starts_at - timedelta(hours=1), closed.ends_at, "MotoGP Mandalika", scene["manager"]
+        )
+    assert [held(s) for s in (closed, first, second)] == [32, 32, 32]
+
+    change(fresh(booking), scene["school"], 20, 2)
+    assert [held(s) for s in (closed, first, second)] == [22, 32, 32]  # the holds keep the group's 32
+
+    found = db.session.scalar(select(Reschedule).where(Reschedule.booking_id == booking.id))
+    if answer == "take":
+        with write_intent():
+            reschedule.take(fresh(booking), found.offers[0], scene["school"])
+        assert fresh(booking).slot_id == first.id
+        assert [held(s) for s in (closed, first, second)] == [0, 22, 0]
+    else:
+        assert len(reschedule.lapse_offers(utcnow() + timedelta(hours=25))) == 2
+        assert [held(s) for s in (closed, first, second)] == [22, 0, 0]
+    for slot in (first, second, closed):
+        stored, counted = seats_accounted(slot.id)
+        assert stored == counted
 
 
 # -- the program's rules ----------------------------------------------------------------------

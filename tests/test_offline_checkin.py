@@ -20,6 +20,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from koin_media.accounts.models import UserSession
 from koin_media.audit import AuditEvent
 from koin_media.booking import services, visits
 from koin_media.booking.models import CANCELLED, CHECKED_IN, CONFIRMED, PENDING, Booking
@@ -30,7 +31,7 @@ from koin_media.visits import gate
 from koin_media.visits.gate_models import GateOperation
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user
-from .conftest import PASSWORD, csrf_token
+from .conftest import PASSWORD, Auth, csrf_token
 
 JSON = {"Accept": "application/json"}
 SYNC = "/gate/sync"
@@ -183,6 +184,39 @@ def test_the_service_worker_is_served_from_the_root_uncached(client):
     assert "koin-gate-v1" in body and "addEventListener('fetch'" in body
 
 
+def test_an_explicit_log_out_asks_the_browser_to_forget_the_gates_data(app, client, auth, factory, gate_day):
+    """The day's bookings in IndexedDB and the kept page (with the user's name) go with a
+    log-out of this browser (Clear-Site-Data); another device signed out from here, or a
+    refused log-out, leave this browser's data alone."""
+    _slot, manager, _booking = gate_day
+    forget = '"cache", "storage"'
+    auth.login(manager)
+    assert "Clear-Site-Data" not in client.post("/logout").headers  # no CSRF token: nothing ended
+    response = auth.logout()
+    assert response.status_code == 302 and response.headers["Clear-Site-Data"] == forget
+
+    other_device = app.test_client()
+    Auth(other_device).login(manager)
+    auth.login(manager)
+    token = csrf_token(client, "/account/sessions")
+    db.session.rollback()
+    rows = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == manager.id, UserSession.revoked_at.is_(None))
+        .order_by(UserSession.id)
+    ).all()
+    theirs, mine = rows  # in the order they signed in
+    elsewhere = client.post(f"/account/sessions/{theirs.id}/revoke", data={"csrf_token": token})
+    assert elsewhere.status_code == 302 and "Clear-Site-Data" not in elsewhere.headers
+    this_one = client.post(f"/account/sessions/{mine.id}/revoke", data={"csrf_token": token})
+    assert this_one.headers["Clear-Site-Data"] == forget
+
+    auth.login(manager)
+    token = csrf_token(client, "/account/sessions")
+    everywhere = client.post("/account/sessions/revoke-all", data={"csrf_token": token})
+    assert everywhere.status_code == 302 and everywhere.headers["Clear-Site-Data"] == forget
+
+
 # -- the sync ------------------------------------------------------------------------------------------
 
 
@@ -272,19 +306,54 @@ def test_the_check_in_time_is_when_it_happened_bounded_by_the_window_and_the_clo
     refused = apply(later, slot.ends_at + timedelta(minutes=1), after_end)
     assert (refused["status"], refused["error"]) == ("refused", "slot_past")
     assert refused["message"] == "Tidak di-check-in: sesi sudah berakhir saat check-in dilakukan."
-    # A device clock reset to 1970 gives the window's opening, never a time before it.
+    # A device clock a little behind (within CLOCK_TOLERANCE) gives the window's opening,
+    # never a time before it.
     now = utcnow()
-    assert apply(reset_clock, datetime(1970, 1, 1, tzinfo=UTC), now)["status"] == "applied"
+    behind = reset_clock.check_in_opens_at - gate.CLOCK_TOLERANCE + timedelta(minutes=1)
+    assert apply(reset_clock, behind, now)["status"] == "applied"
     assert db.session.get(Booking, reset_clock.id).checked_in_at == reset_clock.check_in_opens_at
     # A device clock running ahead cannot record the future.
     assert apply(ahead, now + timedelta(days=2), now)["status"] == "applied"
     assert db.session.get(Booking, ahead.id).checked_in_at == now
 
-    early_slot = make_slot(slot.program, starts_in=timedelta(hours=5))
+    # Half an hour before its gate opens (within CLOCK_TOLERANCE): the window says too early.
+    early_slot = make_slot(slot.program, starts_in=timedelta(hours=2, minutes=30))
     early = confirmed_booking(early_slot, manager, school_user(start=800), students=10, teachers=1)
     too_early = apply(early, now, now)
     assert (too_early["status"], too_early["error"]) == ("refused", "check_in_not_open")
     assert db.session.get(Booking, early.id).status == CONFIRMED
+
+
+def test_a_check_in_long_before_the_window_or_sent_long_after_the_session_is_refused(app, factory, gate_day):
+    """An early moment is not moved up to the window's opening when it is far before it, and a
+    session long past cannot be checked in by a sync however the device dates it."""
+    slot, manager, booking = gate_day
+    other = confirmed_booking(slot, manager, school_user(start=820), students=10, teachers=1)
+    during = slot.starts_at + timedelta(minutes=10)
+    days_later = slot.ends_at + timedelta(days=4)
+
+    def apply(target, happened_at, now):
+        op = gate.read_operation(operation(target, target.students, target.teachers, happened_at))
+        with write_intent():
+            return gate.apply_check_in(op, manager, now=now)
+
+    # "2000-01-01", days after the session: it is not moved into the window and checked in.
+    too_early = booking.check_in_opens_at - gate.CLOCK_TOLERANCE - timedelta(minutes=1)
+    for happened, now in ((datetime(2000, 1, 1, tzinfo=UTC), days_later), (too_early, utcnow())):
+        refused = apply(booking, happened, now)
+        assert (refused["status"], refused["error"]) == ("refused", "before_window")
+        assert refused["message"].startswith("Tidak di-check-in: perangkat mencatatnya pada ")
+        assert refused["message"].endswith("Periksa jam perangkat.")
+    # Dated inside its window, but sent more than MAX_SYNC_DELAY after the session ended.
+    late = apply(booking, during, slot.ends_at + gate.MAX_SYNC_DELAY + timedelta(minutes=1))
+    assert (late["status"], late["error"]) == ("refused", "sent_too_late")
+    assert late["message"] == "Tidak di-check-in: dikirim lebih dari 72 jam setelah sesi berakhir."
+    assert db.session.get(Booking, booking.id).status == CONFIRMED and gate_operations() == 0
+    # The legitimate case: a gate offline for hours that sends after the session (up to
+    # MAX_SYNC_DELAY after its end) still counts the check-in it made during the session.
+    assert apply(booking, during, slot.ends_at + gate.MAX_SYNC_DELAY)["status"] == "applied"
+    assert db.session.get(Booking, booking.id).checked_in_at == during
+    assert apply(other, during, slot.ends_at + timedelta(hours=5))["status"] == "applied"
 
 
 def test_who_may_sync(client, auth, factory, gate_day):
@@ -349,14 +418,21 @@ def test_unreadable_operations_are_answered_and_do_not_hold_back_the_others(clie
         {**good, "id": str(uuid.uuid4()), "booking_id": 2**40},
         {**good, "id": str(uuid.uuid4()), "happened_at": "2026-12-01T09:00:00"},  # no zone
         {**good, "id": str(uuid.uuid4()), "happened_at": "kemarin"},
+        # beyond what datetime holds once in UTC (a 500 before), or a clock in another century
+        {**good, "id": str(uuid.uuid4()), "happened_at": "0001-01-01T00:00:00+01:00"},
+        {**good, "id": str(uuid.uuid4()), "happened_at": "9999-12-31T23:00-05:00"},
+        {**good, "id": str(uuid.uuid4()), "happened_at": "1970-01-01T00:00:00Z"},
+        {**good, "id": str(uuid.uuid4()), "happened_at": "2100-01-01T00:00:00Z"},
         {**good, "id": str(uuid.uuid4()), "action": "no_show"},
         {**good, "id": str(uuid.uuid4()), "booking_id": 999_999},  # no such booking
     ]
     results = sync(client, [*unreadable, good], token).get_json()["results"]
-    assert [r["status"] for r in results] == ["invalid"] * 9 + ["refused", "applied"]
+    assert [r["status"] for r in results] == ["invalid"] * 13 + ["refused", "applied"]
     assert results[0]["id"] is None and results[2]["id"] == unreadable[2]["id"]
     assert all(r["message"] for r in results)
     assert results[6]["message"] == "Waktu check-in ini tidak bisa dibaca."
+    impossible = "Waktu check-in ini bukan tanggal yang mungkin: periksa jam perangkat."
+    assert [r["message"] for r in results[8:12]] == [impossible] * 4
     assert gate_operations() == 1
 
 

@@ -241,3 +241,58 @@ def test_a_session_that_ended_offline_keeps_the_check_in_until_logged_in_again(m
     assert server_state(app, booking["id"]) == (CHECKED_IN, 30, 1, 1)
     assert errors == []
     context.close()
+
+
+DEVICE_DATA = """async () => ({
+  databases: (await indexedDB.databases()).map((db) => db.name),
+  caches: await caches.keys(),
+  workers: (await navigator.serviceWorker.getRegistrations()).length,
+})"""
+
+
+@pytest.mark.browser
+def test_log_out_asks_before_dropping_unsent_check_ins_then_the_device_forgets_the_gate(
+    make_app, live_server, browser, factory
+):
+    """Logging out makes the browser forget the day's bookings, the kept page and its worker
+    (Clear-Site-Data); with a check-in still unsent (the sync cannot reach the server), the
+    page asks first, and "cancel" keeps both the session and the check-in."""
+    app, log, booking = gate_app(make_app, factory)
+    server = live_server(app)
+    errors: list[str] = []
+    context, page = new_page(browser, DESKTOP, errors)
+    log_in(page, server.url, booking["email"])
+    load_gate(page, server.url)
+    kept = page.evaluate(DEVICE_DATA)
+    assert "koin-gate" in kept["databases"] and kept["caches"] == ["koin-gate-v1"] and kept["workers"] == 1
+
+    go_offline(context, log)
+    check_in_offline(page, booking["code"], 25)
+    # The connection is back, but the gate's sync still cannot get through.
+    context.route("**/gate/**", lambda route: route.abort("internetdisconnected"))
+    go_online(context, log)
+    item = page.locator("#gate-queue li")
+    expect(page.locator("#gate-sync-message")).to_contain_text("Belum terkirim")
+    expect(item).to_have_attribute("data-state", "pending")
+    page.evaluate("document.querySelectorAll('.site-header details').forEach((menu) => { menu.open = true })")
+    log_out = page.locator("form[action='/logout'] button")
+
+    with page.expect_event("dialog") as asked:
+        log_out.click()
+    question = asked.value.message
+    asked.value.dismiss()
+    assert question.startswith("1 check-in yang dibuat di perangkat ini belum bisa dikirim.")
+    assert question.endswith("Tetap keluar?")
+    expect(page.locator("#gate-offline")).to_have_attribute("data-sync", "idle")
+    assert page.url.endswith("/checkin") and item.get_attribute("data-state") == "pending"
+    assert "koin-gate" in page.evaluate(DEVICE_DATA)["databases"]
+
+    with page.expect_navigation():
+        with page.expect_event("dialog") as asked:
+            log_out.click()
+        asked.value.accept()
+    expect(page.locator(".flashes")).to_contain_text("Anda sudah keluar.")
+    assert page.evaluate(DEVICE_DATA) == {"databases": [], "caches": [], "workers": 0}
+    assert server_state(app, booking["id"]) == (CONFIRMED, None, 0, 0)  # discarded, as asked
+    assert errors == []
+    context.close()

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from koin_media.accounts.models import User
 from koin_media.booking import schedule, services, waitlist
@@ -18,6 +18,7 @@ from koin_media.booking.problems import BookingRefused
 from koin_media.database import utcnow, write_intent
 from koin_media.extensions import db
 from koin_media.notifications.models import OutboxMessage
+from koin_media.venues.models import Venue
 from koin_media.visits import reschedule
 from koin_media.visits.reschedule_models import Reschedule, RescheduleOffer
 
@@ -31,6 +32,7 @@ from .booking_helpers import (
     seats_accounted,
 )
 from .conftest import csrf_token
+from .query_count import statements_of
 
 GROUP = {"students": 30, "teachers": 2}  # 32 seats
 SEATS = 32
@@ -164,6 +166,117 @@ def test_a_second_closure_over_the_same_session_offers_nothing_more(scene):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Reschedule)) == 1
     assert db.session.scalar(select(func.count()).select_from(RescheduleOffer)) == 1
+
+
+def _held_slot_ids(action) -> list[int]:
+    """The slots ``action`` held seats in (``capacity.hold``'s UPDATE), in the order it did."""
+    held_ids = []
+
+    def record(_conn, _cursor, statement, _parameters, context, _executemany):
+        if statement.startswith("UPDATE slots SET held=(slots.held +"):
+            params = context.compiled_parameters[0]
+            held_ids.append(next(value for key, value in params.items() if key.startswith("id_")))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return held_ids
+
+
+def test_alternatives_are_held_in_slot_id_order_and_shown_nearest_first(scene):
+    # made furthest first, so the nearest has the highest id: the two orders differ
+    furthest, middle, nearest = scene.at(13), scene.at(12), scene.at(11)
+    assert furthest.id < middle.id < nearest.id
+    assert _held_slot_ids(scene.close) == [furthest.id, middle.id, nearest.id]
+    found = the_reschedule(scene.booking)
+    assert [(o.position, o.slot_id) for o in found.offers] == [(1, nearest.id), (2, middle.id), (3, furthest.id)]
+
+
+def test_taking_locks_the_closed_session_and_every_alternative_up_front_in_slot_id_order(scene):
+    """``services.move`` takes slot rows in id order; so does ``take``, before any seat moves, so
+    that a school's tap and the venue moving another booking out of the closed session cannot
+    each hold a row the other waits for."""
+    scene.at(13), scene.at(11)
+    scene.close()
+    found = the_reschedule(scene.booking)
+    locks = []
+
+    def record(_conn, _cursor, statement, _parameters, context, _executemany):
+        if statement.startswith("SELECT slots.id \nFROM slots"):  # FOR UPDATE on PostgreSQL
+            locks.append((statement, context.compiled_parameters[0]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        reschedule.take(scene.booking, found.offers[0], scene.teacher)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    statement, params = locks[0]
+    locked = {value for values in params.values() for value in (values if isinstance(values, list) else [values])}
+    assert locked == {scene.slot.id, *(offer.slot_id for offer in found.offers)}
+    assert "ORDER BY slots.id" in statement
+    assert "FOR UPDATE" in statement or db.engine.dialect.name == "sqlite"  # one writer at a time there
+
+
+def _close_in_thread(app, barrier, venue_id, slot_id, user_id):
+    with app.app_context():
+        try:
+            venue = db.session.get(Venue, venue_id)
+            slot = db.session.get(Slot, slot_id)
+            staff = db.session.get(User, user_id)
+            window = slot.starts_at - timedelta(hours=1), slot.ends_at + timedelta(hours=1)
+            db.session.commit()
+            barrier.wait(timeout=30)
+            with write_intent():
+                schedule.close_for(venue, *window, "Banjir", staff)
+            return "ok"
+        except Exception as exc:  # reported by the test
+            return exc
+        finally:
+            db.session.remove()
+
+
+def test_two_closures_at_once_at_one_venue_both_go_through(make_app, factory):
+    """Each closure locks its own session first, then looks for alternatives, the other's session
+    among them: neither may wait for the other (on PostgreSQL that was a deadlock, a 500)."""
+    app = make_app()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite lets one writer at a time: two closures cannot overlap")
+        with write_intent():
+            scene = Scene(factory)  # its booking is in the first closed session
+            other_closed, spare = scene.at(11), scene.at(14)
+            other = services.book_slot(school_user(start=840), other_closed.id, group_request(**GROUP))
+            ids = scene.venue.id, scene.staff.id
+            closed_ids = scene.slot.id, other_closed.id
+            booking_ids, spare_id = (scene.booking.id, other.id), spare.id
+            db.session.commit()
+    # Both closing UPDATEs done before either looks for alternatives: the interleaving that
+    # made each wait for the session the other had just closed.
+    closed_both = threading.Barrier(2)
+
+    def after_closing(_conn, _cursor, statement, *_args):
+        if statement.startswith("UPDATE slots SET is_open"):
+            closed_both.wait(timeout=30)
+
+    start = threading.Barrier(2)
+    with app.app_context():
+        event.listen(db.engine, "after_cursor_execute", after_closing)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda slot_id: _close_in_thread(app, start, ids[0], slot_id, ids[1]), closed_ids))
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "after_cursor_execute", after_closing)
+    assert results == ["ok", "ok"], results
+    with app.app_context():
+        for booking_id in booking_ids:
+            found = the_reschedule(db.session.get(Booking, booking_id))
+            assert found.status == "open"
+            assert {o.slot_id for o in found.offers} <= {spare_id}  # never the other's closed session
+        for slot_id in (*closed_ids, spare_id):
+            assert seats_add_up(slot_id)
 
 
 # -- the hold lapses --------------------------------------------------------------------------
@@ -389,6 +502,33 @@ def test_the_closure_page_is_the_venues_own(scene, client, auth, factory):
     assert client.get(f"/venues/sirkuit-mandalika/closures/{closure_id}").status_code == 403
 
 
+def _closure_hitting(scene, day: float, schools: list[User]) -> int:
+    """A closure of a session ``day`` days ahead that hit one booking per school: every other
+    one moved (a new session, who answered), the rest wait with their alternatives."""
+    closed = scene.at(day)
+    scene.at(day + 0.5, capacity=500), scene.at(day - 0.5, capacity=500)
+    hit = [services.book_slot(user, closed.id, group_request(students=10, teachers=1)) for user in schools]
+    scene.close(closed)
+    for booking, user in list(zip(hit, schools, strict=True))[::2]:
+        reschedule.take(booking, the_reschedule(booking).offers[0], user)
+    return the_reschedule(hit[0]).closure_id
+
+
+def test_the_closure_page_reads_the_same_queries_for_2_or_8_bookings(scene, client, auth):
+    few = _closure_hitting(scene, 20, school_users(2, start=820))
+    many = _closure_hitting(scene, 30, school_users(8, start=830))
+    auth.login(scene.manager)
+
+    def page_statements(closure_id: int) -> int:
+        db.session.expire_all()
+        page = []
+        sent = statements_of(lambda: page.append(client.get(f"/venues/sirkuit-mandalika/closures/{closure_id}")))
+        assert page[0].status_code == 200 and page[0].get_data(as_text=True).count('id="reschedule-') > 1
+        return len(sent)
+
+    assert page_statements(many) == page_statements(few)
+
+
 # -- the school's page ------------------------------------------------------------------------
 
 
@@ -438,6 +578,20 @@ def test_an_offer_of_another_booking_is_a_404(scene, client, auth):
     assert (
         client.post(f"/bookings/{mine.id}/alternatives/{offer.id}/take", data={"csrf_token": token}).status_code == 404
     )
+
+
+def test_an_offer_of_another_booking_is_none_to_the_service_and_a_json_404_to_the_api(scene, client):
+    from .test_openapi import bearer
+
+    scene.at(11, capacity=SEATS * 2)
+    mine = services.book_slot(scene.teacher, scene.at(4).id, group_request(**GROUP))
+    scene.close()
+    offer = the_reschedule(scene.booking).offers[0]
+    assert reschedule.get_offer(db.session.get(Booking, mine.id), offer.id) is None
+    assert reschedule.get_offer(db.session.get(Booking, scene.booking.id), offer.id + 1000) is None
+    assert reschedule.get_offer(db.session.get(Booking, scene.booking.id), offer.id).id == offer.id
+    answer = client.post(f"/api/v1/bookings/{mine.id}/alternatives/{offer.id}/take", headers=bearer(scene.teacher))
+    assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
 
 
 # -- the API ----------------------------------------------------------------------------------

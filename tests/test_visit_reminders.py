@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from koin_media.booking import services
-from koin_media.booking.models import Booking
+from koin_media.booking import schedule, services
+from koin_media.booking.models import Booking, Slot
 from koin_media.config import env_days
 from koin_media.database import engine_options, utcnow, write_intent
 from koin_media.extensions import db
+from koin_media.localtime import local_to_utc, local_today
 from koin_media.notifications.models import OutboxMessage
 from koin_media.visits.reminder_models import VisitReminder
-from koin_media.visits.reminders import due_reminder, send_due_reminders
+from koin_media.visits.reminders import days_left, due_reminder, send_due_reminders
 
 from .booking_helpers import group_request, make_program, make_slot, make_venue, school_user, school_users
 
@@ -173,7 +174,71 @@ def test_a_worker_that_was_down_catches_up_but_never_sends_two_at_once(scene):
     assert run(missed.starts_at + timedelta(minutes=1)) == 0
 
 
+def wita(day: date, hour: int, minute: int = 0) -> datetime:
+    return local_to_utc(day, time(hour, minute))
+
+
+def test_a_late_reminder_says_the_days_really_left_in_lombok(scene):
+    visit_day = local_today() + timedelta(days=10)
+    slot = scene.slot(10 * DAY)
+    slot.starts_at, slot.ends_at = wita(visit_day, 9), wita(visit_day, 11)
+    db.session.commit()
+    scene.confirmed(slot)
+    # The worker was down when the week's reminder was due: it goes out two days and eleven
+    # hours before, on the evening of the day before yesterday in Lombok: "in 2 days", not 7
+    # (nor the 1 that whole 24-hour periods would make of 37 hours).
+    evening = wita(visit_day - timedelta(days=2), 20)
+    assert days_left(slot.starts_at, evening) == 2
+    assert run(evening) == 1
+    # Down again until the morning of the visit: the day's reminder says "today".
+    morning = wita(visit_day, 7)
+    assert run(morning) == 1
+    by_locale = {}
+    for message in reminders():
+        by_locale.setdefault(message.to_address, []).append(message.subject)
+    (week_id, day_id), (week_en, day_en) = by_locale[scene.teacher.email], by_locale[scene.colleague.email]
+    assert "2 hari lagi" in week_id and "7 hari" not in week_id
+    assert "in 2 days" in week_en and "7 days" not in week_en
+    assert "hari ini" in day_id and "besok" not in day_id
+    assert "today" in day_en and "tomorrow" not in day_en
+    assert sorted(db.session.scalars(select(VisitReminder.days_before))) == [1, 7]
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "minute", "left"),
+    [
+        (1, 0, 0, 10),  # midnight in Lombok starts a day
+        (10, 8, 59, 1),  # a minute short of 24 hours before: tomorrow
+        (10, 23, 59, 1),  # the evening before, 9 hours before: tomorrow, not today
+        (11, 0, 0, 0),  # just after midnight: today
+        (11, 8, 0, 0),
+    ],
+)
+def test_days_left_are_calendar_days_in_lombok(day, hour, minute, left):
+    visit = wita(date(2026, 12, 11), 9)
+    assert days_left(visit, wita(date(2026, 12, day), hour, minute)) == left
+
+
 # -- who never gets one -----------------------------------------------------------------------
+
+
+def test_never_for_a_session_a_closure_took(scene):
+    slot = scene.slot(10 * DAY)
+    booking = scene.confirmed(slot)
+    with write_intent():
+        hit = schedule.close_for(
+            scene.venue, slot.starts_at - HOUR, slot.ends_at + HOUR, "MotoGP Mandalika", scene.manager
+        )
+    assert [b.id for b in hit] == [booking.id]
+    db.session.expire_all()
+    booking = db.session.get(Booking, booking.id)
+    # The booking stays confirmed on its closed session until it is moved or cancelled.
+    assert booking.status == "confirmed" and not db.session.get(Slot, slot.id).is_open
+    assert due_reminder(booking, slot.starts_at - 7 * DAY) is None
+    for now in (slot.starts_at - 7 * DAY, slot.starts_at - DAY):
+        assert run(now) == 0
+    assert reminders() == []
+    assert db.session.scalars(select(VisitReminder)).all() == []
 
 
 def test_never_to_a_booking_made_after_the_reminders_time(scene):
@@ -305,3 +370,48 @@ def test_two_workers_at_once_send_each_reminder_once(make_app, migrated, factory
             .group_by(OutboxMessage.booking_id)
         ).all()
         assert len(per_booking) == SCHOOLS and {count for _, count in per_booking} == {1}
+
+
+# -- on deploy: bookings the old two-day reminder reached -------------------------------------
+
+
+def test_the_migration_records_the_reminders_an_old_reminder_stood_for(scene):
+    """Migration 0023 run over bookings the old job (one reminder about two days before)
+    already reminded: the reminders whose time has passed are recorded as sent, so the new job
+    does not tell those schools their visit is a week away; the day-before one still goes."""
+    from flask_migrate import downgrade, upgrade
+
+    from koin_media.notifications import outbox
+
+    moved = scene.confirmed(scene.slot(5 * DAY))  # reminded, then moved to a session 5 days out
+    soon = scene.confirmed(scene.slot(12 * HOUR), user=school_user(start=910))  # reminded, visit today
+    never = scene.confirmed(scene.slot(5 * DAY + HOUR), user=school_user(start=911))  # no old reminder
+    long_ago = utcnow() - 10 * DAY
+    for booking in (moved, soon, never):
+        booking.created_at = booking.decided_at = long_ago
+    old_time = utcnow() - 2 * DAY
+    for booking in (moved, soon):
+        outbox.add("reminder", scene.teacher, "Pengingat kunjungan", "...", booking=booking, now=old_time)
+    db.session.commit()
+    starts = {b.id: b.slot.starts_at for b in (moved, soon, never)}
+    moved, soon, never = moved.id, soon.id, never.id
+
+    db.session.remove()
+    downgrade(revision="0022_usage_rights")
+    upgrade()
+
+    rows = db.session.execute(
+        select(VisitReminder.booking_id, VisitReminder.days_before, VisitReminder.slot_starts_at, VisitReminder.sent_at)
+    ).all()
+    assert sorted(rows) == sorted(
+        [
+            (moved, 7, starts[moved], old_time),
+            (soon, 7, starts[soon], old_time),
+            (soon, 1, starts[soon], old_time),
+        ]
+    )
+    # Only the booking nobody reminded gets its (late) week reminder.
+    assert run(utcnow()) == 1
+    week = select(VisitReminder.booking_id).where(VisitReminder.days_before == 7, VisitReminder.sent_at > old_time)
+    assert db.session.scalars(week).all() == [never]
+    assert run(starts[moved] - DAY) == 1  # the moved booking's day-before reminder still goes

@@ -311,7 +311,7 @@ def test_every_booking_mail_carries_the_chat_and_a_standing_visit_the_parents_te
     assert "WhatsApp kontak sekolah: https://wa.me/6281234567890?text=Halo%20Baiq" in request.body_text
     with write_intent():
         services.confirm(booking, scene.manager)
-        booking_mail._to_school(REMINDER, booking)
+        booking_mail.to_school(REMINDER, booking)
         later = make_slot(scene.program, starts_in=timedelta(days=9), capacity=40)
         services.move(booking, later, scene.manager)
         rejected = services.book_slot(scene.teacher, scene.slot.id, group_request())

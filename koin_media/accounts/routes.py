@@ -74,7 +74,7 @@ def login():
 def logout():
     sessions.sign_out()  # ends this browser's session on the server, not only its cookie
     flash(_("You are logged out."), "info")
-    return redirect(url_for("main.index"))
+    return sessions.forget_this_device(redirect(url_for("main.index")))
 
 
 @bp.route("/account", methods=["GET", "POST"])

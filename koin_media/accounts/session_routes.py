@@ -33,7 +33,7 @@ def revoke_session(session_id):
     if session_id == sessions.current_session_id():
         sessions.sign_out()
         flash(_("You are logged out."), "info")
-        return redirect(url_for("main.index"))
+        return sessions.forget_this_device(redirect(url_for("main.index")))
     flash(_("That device is signed out."), "info")
     return redirect(url_for("accounts.sessions_page"))
 
@@ -43,7 +43,7 @@ def revoke_session(session_id):
 def sign_out_everywhere():
     sessions.sign_out_everywhere(current_user._get_current_object())
     flash(_("You are signed out on every device, this one included."), "info")
-    return redirect(url_for("accounts.login"))
+    return sessions.forget_this_device(redirect(url_for("accounts.login")))
 
 
 # -- forgotten password ------------------------------------------------------------------------

@@ -99,6 +99,20 @@ def _touch(row_id: int, now: datetime) -> None:
 # -- ending ----------------------------------------------------------------------------------
 
 
+# What an explicit log-out asks the browser to forget of this site (Clear-Site-Data): its
+# caches and its storage, where the gate page keeps a venue's bookings of the day and its
+# own copy of the page, the user's name in it (checkin_offline.js warns before check-ins not
+# yet sent go with them). Cookies stay: the log-out's own notice rides in the session cookie.
+# A session that merely ends (expired, revoked elsewhere) keeps them for the next log-in.
+FORGET_SITE_DATA = '"cache", "storage"'
+
+
+def forget_this_device(response):
+    """``response`` to an explicit log-out of this browser, asking it to forget the site's data."""
+    response.headers["Clear-Site-Data"] = FORGET_SITE_DATA
+    return response
+
+
 def sign_out() -> None:
     """Log-out: revoke this browser's row, then drop its cookies."""
     if current_user.is_authenticated and current_session_id() is not None:

@@ -189,6 +189,8 @@ def take_booking_alternative(booking_id, offer_id):
     page's button: the school only; answers the booking after the move."""
     booking = services.get_booking(booking_id, current_user)
     offer = reschedule.get_offer(booking, offer_id)
+    if offer is None:
+        abort(404)
     json_body()
     try:
         reschedule.take(booking, offer, current_user)

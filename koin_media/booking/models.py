@@ -248,6 +248,13 @@ class Booking(db.Model):
     def headcount(self) -> int:
         return self.students + self.teachers
 
+    @property
+    def visit_stands(self) -> bool:
+        """The visit will happen as booked: confirmed, in a session still open. A closure
+        closes the session but leaves the booking confirmed until it is moved or cancelled;
+        reminders and the parents' text (visits/reminders.py, whatsapp.py) go by this."""
+        return self.status == CONFIRMED and self.slot.is_open
+
     def is_managed_by(self, user) -> bool:
         """``user`` manages the booking's venue (``Venue.may_manage``: staff, or its managers)."""
         return Venue.may_manage(user, self.slot.program.venue_id)

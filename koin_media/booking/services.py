@@ -45,6 +45,7 @@ from .settings import cancel_hours
 from .signals import booking_changed
 from .transaction import (
     commit,
+    end_each_due,
     fail,
     flush,
     lock,
@@ -209,27 +210,20 @@ def expire_pending(now: datetime | None = None) -> list[Booking]:
     """End the requests nobody decided in time and give their seats back (periodic job).
     One transaction per booking: a confirmation that wins the race is left alone."""
     now = now or utcnow()
-    ids = db.session.scalars(
-        select(Booking.id).where(Booking.status == PENDING, Booking.expires_at <= now).order_by(Booking.id)
-    ).all()
-    db.session.rollback()
-    expired = []
-    for booking_id in ids:
-        booking = db.session.get(Booking, booking_id)
-        if booking is None or booking.status != PENDING or booking.expires_at > now:
-            db.session.rollback()
-            continue
+
+    def expire(booking: Booking) -> None:
         booking.status = EXPIRED
-        try:
-            release_seats(booking)
-            audit.record(None, "booking.expire", booking)
-            booking_changed.send(booking, action="expired", actor=None)
-            waitlist.offer_freed_seats(booking.slot, now)
-            commit()
-        except BookingRefused:
-            continue  # decided meanwhile
-        expired.append(booking)
-    return expired
+        release_seats(booking)
+        audit.record(None, "booking.expire", booking)
+        booking_changed.send(booking, action="expired", actor=None)
+        waitlist.offer_freed_seats(booking.slot, now)
+
+    return end_each_due(
+        Booking,
+        select(Booking.id).where(Booking.status == PENDING, Booking.expires_at <= now).order_by(Booking.id),
+        lambda booking: booking.status == PENDING and booking.expires_at <= now,
+        expire,
+    )
 
 
 def move(

@@ -67,6 +67,32 @@ def fail(error: Exception):
     raise error
 
 
+def end_each_due(model, due_ids, still_due, end_one) -> list:
+    """The periodic jobs' way to end what is due (expired requests, lapsed offers): one
+    transaction per row, so that a school's or staff's click racing the job is never undone.
+
+    ``due_ids`` selects the ids due now; the read ends before the first change. Each row is then
+    loaded fresh and ``still_due(row)`` asked again (it may have been decided meanwhile);
+    ``end_one(row)`` ends it in the open transaction, which is committed. A row whose write loses
+    to a concurrent change (``BookingRefused``, already rolled back) is skipped. Returns the
+    rows ended."""
+    ids = db.session.scalars(due_ids).all()
+    db.session.rollback()
+    ended = []
+    for row_id in ids:
+        row = db.session.get(model, row_id)
+        if row is None or not still_due(row):
+            db.session.rollback()
+            continue
+        try:
+            end_one(row)
+            commit()
+        except BookingRefused:
+            continue  # decided meanwhile
+        ended.append(row)
+    return ended
+
+
 def lock(booking: Booking) -> None:
     """Write the booking first (version check, row lock) so that every transaction takes the
     booking before the slot rows: no lock-order deadlocks between decisions and moves."""

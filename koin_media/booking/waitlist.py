@@ -25,7 +25,7 @@ from .problems import BookingRefused
 from .rules import GroupRequest
 from .settings import offer_hours
 from .signals import booking_changed, waitlist_changed
-from .transaction import commit, flush, new_booking
+from .transaction import commit, end_each_due, flush, new_booking
 
 
 def live_entry(school_id: int, slot_id: int) -> WaitlistEntry | None:
@@ -164,25 +164,14 @@ def withdraw(entry: WaitlistEntry, actor, now: datetime | None = None) -> Waitli
 def lapse_offers(now: datetime | None = None) -> list[WaitlistEntry]:
     """End the offers nobody accepted in time and pass their seats on (periodic job)."""
     now = now or utcnow()
-    ids = db.session.scalars(
+    return end_each_due(
+        WaitlistEntry,
         select(WaitlistEntry.id)
         .where(WaitlistEntry.status == OFFERED, WaitlistEntry.offered_until <= now)
-        .order_by(WaitlistEntry.id)
-    ).all()
-    db.session.rollback()
-    lapsed = []
-    for entry_id in ids:
-        entry = db.session.get(WaitlistEntry, entry_id)
-        if entry is None or entry.status != OFFERED or entry.offered_until > now:
-            db.session.rollback()
-            continue
-        try:
-            end_entry(entry, LAPSED, None, now)
-            commit()
-        except BookingRefused:
-            continue
-        lapsed.append(entry)
-    return lapsed
+        .order_by(WaitlistEntry.id),
+        lambda entry: entry.status == OFFERED and entry.offered_until <= now,
+        lambda entry: end_entry(entry, LAPSED, None, now),
+    )
 
 
 def get_entry(entry_id: int, user) -> WaitlistEntry:

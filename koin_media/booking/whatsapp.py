@@ -23,7 +23,7 @@ from ..i18n import wita_range
 from ..sitelinks import whatsapp_link
 from ..venues.models import Venue
 from .codes import display
-from .models import CONFIRMED, Booking
+from .models import Booking
 
 MAP_SEARCH = "https://www.google.com/maps/search/?api=1&query="
 # What people put between the digits of a phone number: spaces, dots, dashes, brackets, slashes.
@@ -102,7 +102,7 @@ def school_chat_link(booking: Booking) -> str | None:
 
 def shares_with_parents(booking: Booking) -> bool:
     """The visit stands: confirmed, in a session that is still open."""
-    return booking.status == CONFIRMED and booking.slot.is_open
+    return booking.visit_stands
 
 
 def parents_text(booking: Booking) -> str | None:

@@ -90,7 +90,7 @@ def write(
     return channels.deliver(message, users).get(channels.EmailChannel.name, [])
 
 
-def _to_school(kind: str, booking: Booking, **extra) -> list:
+def to_school(kind: str, booking: Booking, **extra) -> list:
     return write(kind, school_coordinators(booking.school_id), booking, **_booking_context(booking), **extra)
 
 
@@ -106,18 +106,18 @@ def _on_requested(booking: Booking, actor, **_extra) -> None:
 
 
 def _on_confirmed(booking: Booking, actor, **_extra) -> None:
-    _to_school(kinds.CONFIRMED, booking, calendar_method=REQUEST)
+    to_school(kinds.CONFIRMED, booking, calendar_method=REQUEST)
 
 
 def _on_rejected(booking: Booking, actor, **_extra) -> None:
-    _to_school(kinds.REJECTED, booking, reason=booking.decision_reason or "")
+    to_school(kinds.REJECTED, booking, reason=booking.decision_reason or "")
 
 
 def _on_cancelled(booking: Booking, actor, **_extra) -> None:
     by_school = actor is not None and getattr(actor, "role", None) == SCHOOL
     # A confirmed visit is in the school's calendars: the cancellation takes it out again.
     was_confirmed = booking.decided_at is not None
-    _to_school(
+    to_school(
         kinds.CANCELLED,
         booking,
         reason=booking.cancelled_reason or "",
@@ -135,11 +135,11 @@ def _on_cancelled(booking: Booking, actor, **_extra) -> None:
 
 
 def _on_expired(booking: Booking, actor, **_extra) -> None:
-    _to_school(kinds.EXPIRED, booking)
+    to_school(kinds.EXPIRED, booking)
 
 
 def _on_moved(booking: Booking, actor, from_slot=None, **_extra) -> None:
-    _to_school(
+    to_school(
         kinds.MOVED,
         booking,
         from_slot=from_slot,
@@ -149,7 +149,7 @@ def _on_moved(booking: Booking, actor, from_slot=None, **_extra) -> None:
 
 
 def _on_slot_closed(booking: Booking, actor, closure=None, **_extra) -> None:
-    _to_school(kinds.CLOSURE, booking, reason=getattr(closure, "reason", "") or "", closure=closure)
+    to_school(kinds.CLOSURE, booking, reason=getattr(closure, "reason", "") or "", closure=closure)
 
 
 BOOKING_ACTIONS = {

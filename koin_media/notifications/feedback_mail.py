@@ -12,13 +12,13 @@ from ..booking.models import Booking
 from ..booking.signals import booking_changed
 from ..sitelinks import site_link
 from . import models as kinds
-from .booking_mail import _to_school
+from .booking_mail import to_school
 
 
 def on_booking_changed(booking: Booking, action: str, actor=None, **_extra) -> None:
     if action != "completed":
         return
-    _to_school(
+    to_school(
         kinds.FEEDBACK_REQUEST,
         booking,
         feedback_url=site_link("visits.feedback_form", booking_id=booking.id),

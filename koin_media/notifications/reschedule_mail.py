@@ -13,13 +13,13 @@ from ..booking.models import Booking
 from ..sitelinks import site_link
 from ..visits.signals import visit_changed
 from . import models as kinds
-from .booking_mail import _to_school
+from .booking_mail import to_school
 
 
 def on_visit_changed(booking: Booking, action: str, actor=None, reschedule=None, offers=(), **_extra) -> None:
     if action != "reschedule_offered" or not offers:
         return
-    _to_school(
+    to_school(
         kinds.RESCHEDULE,
         booking,
         offers=offers,

@@ -12,17 +12,20 @@ and written in the check-in's own transaction).
 
 The check-in's time is when it happened at the gate, bounded (``record_time``): never later
 than the server's clock (a device clock running ahead cannot check in the future) and never
-before the window opened (a device clock running behind, or reset, gives the window's
+before the window opened (a device clock running a little behind gives the window's
 opening). The window is then judged at that moment, so a group checked in during the session
 is accepted even when the connection returns after the session has ended, and a check-in
-the device says happened after the session ended is refused.
+the device says happened after the session ended is refused. Two limits keep that from
+checking in a session long past (``out_of_time``): a moment well before the window opened
+(more than ``CLOCK_TOLERANCE``) is refused, not moved to the opening, and so is any
+operation sent more than ``MAX_SYNC_DELAY`` after its session ended.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -34,6 +37,7 @@ from ..booking.problems import BookingRefused
 from ..booking.settings import check_in_early_minutes
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import wita_datetime
 from ..localtime import LOCAL, iso_utc, local_day_range
 from ..validators import MAX_DATABASE_ID
 from ..venues.models import Venue
@@ -43,10 +47,25 @@ from .gate_models import GATE_CHECK_IN, GateOperation
 MAX_OPERATIONS = 200
 # Larger than any group a program takes: a number above it is a typing slip, not a count.
 MAX_PEOPLE = 10_000
+# A moment outside these years is a broken clock or a forged body, never a check-in. The
+# bounds also keep it far from datetime's limits, where the conversion to UTC overflows
+# ("0001-01-01T00:00+01:00" has no UTC moment datetime can hold).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+# The device dates a check-in with the server's clock as of its last day list
+# (checkin_offline.js), so it is off only by its own drift since: an hour covers that. Earlier
+# than the window's opening by more is a reset clock or a forged operation, which would check
+# in a booking whose session is long past (skipping its no-show): refused, not moved up.
+CLOCK_TOLERANCE = timedelta(hours=1)
+# A gate whose connection stays down over a weekend still sends Friday's check-ins on Monday
+# morning. Later than that, the venue has settled the visit online (a no-show, its
+# certificate): a check-in arriving then is refused rather than rewriting it.
+MAX_SYNC_DELAY = timedelta(hours=72)
 
 APPLIED = "applied"
 ALREADY_APPLIED = "already_applied"
 REFUSED = "refused"  # the server's rules said no: the device drops the operation and says why
+BEFORE_WINDOW = "before_window"  # refusal codes of out_of_time, next to booking's own
+SENT_TOO_LATE = "sent_too_late"
 RETRY = "retry"  # someone changed the booking at this very moment: the device sends it again
 INVALID = "invalid"  # not an operation this server can read: it never will be
 
@@ -102,6 +121,12 @@ def _moment(value) -> datetime:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise OperationUnreadable(_("The time of this check-in could not be read."))
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # beyond year 1 or 9999 once in UTC
+        moment = None
+    if moment is None or not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise OperationUnreadable(_("The time of this check-in is not a possible date: check the device's clock."))
     return moment
 
 
@@ -139,6 +164,29 @@ def record_time(booking: Booking, happened_at: datetime, now: datetime) -> datet
     """The check-in's time: when it happened at the gate, never later than ``now`` (the
     server's clock) and never before the window opened (see the module's docstring)."""
     return min(max(happened_at, booking.check_in_opens_at), now)
+
+
+def out_of_time(booking: Booking, happened_at: datetime, now: datetime) -> str | None:
+    """Why an offline check-in is too far from its session to be applied, or None: made well
+    before the window opened (``CLOCK_TOLERANCE``), or sent long after the session ended
+    (``MAX_SYNC_DELAY``)."""
+    if happened_at < booking.check_in_opens_at - CLOCK_TOLERANCE:
+        return BEFORE_WINDOW
+    if now - booking.slot.ends_at > MAX_SYNC_DELAY:
+        return SENT_TOO_LATE
+    return None
+
+
+def _out_of_time_message(code: str, booking: Booking, happened_at: datetime) -> str:
+    if code == BEFORE_WINDOW:
+        return _(
+            "Not checked in: the device dated it %(time)s, before the gate opened for this session "
+            "(%(opens)s). Check the device's clock.",
+            time=wita_datetime(happened_at),
+            opens=wita_datetime(booking.check_in_opens_at),
+        )
+    hours = int(MAX_SYNC_DELAY.total_seconds() // 3600)
+    return _("Not checked in: it was sent more than %(hours)s hours after the session ended.", hours=hours)
 
 
 def _applied(operation_id: str) -> GateOperation | None:
@@ -198,6 +246,12 @@ def apply_check_in(operation: Operation, actor, now: datetime | None = None) -> 
         # As the gate's look-up: a booking of another venue is not revealed.
         message = _("No booking at your venues has this code. Check it and try again.")
         return _answer(REFUSED, operation.operation_id, error="not_found", message=message)
+    too_far = out_of_time(booking, operation.happened_at, now)
+    if too_far is not None:
+        message = _out_of_time_message(too_far, booking, operation.happened_at)
+        answer = _answer(REFUSED, operation.operation_id, booking, error=too_far, message=message)
+        db.session.rollback()
+        return answer
     recorded_at = record_time(booking, operation.happened_at, now)
     db.session.add(
         GateOperation(

@@ -5,9 +5,11 @@
 mail itself is notifications/reminder_mail.py. ``due_reminder`` is the one rule for which
 reminder a booking is owed now:
 
-- Confirmed bookings only. A pending request may still be declined or expire; asking such a
-  school to confirm numbers and pack for a visit the venue has not accepted would mislead it
-  (its confirmation mail, soon, carries what to bring).
+- Only while the visit stands (``Booking.visit_stands``): confirmed, in a session still open.
+  A pending request may still be declined or expire; asking such a school to confirm numbers
+  and pack for a visit the venue has not accepted would mislead it (its confirmation mail,
+  soon, carries what to bring). A closure leaves the booking confirmed on its closed session
+  until it is moved or cancelled: a reminder then would send the group on a closed day.
 - A reminder is due ``days`` before the start and stays due until the next, closer reminder
   is (or the visit starts): a worker that was down for a few hours still sends it, but a
   school never gets two at once, nor a week's reminder the day before.
@@ -31,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from ..booking.models import CONFIRMED, Booking, Slot
 from ..database import utcnow
 from ..extensions import db
+from ..localtime import LOCAL
 from .reminder_models import VisitReminder
 from .signals import visit_changed
 
@@ -49,7 +52,7 @@ def _windows(days: tuple[int, ...]) -> list[tuple[int, int]]:
 
 def due_reminder(booking: Booking, now: datetime) -> int | None:
     """The reminder (its days before the visit) the booking is owed now, or None."""
-    if booking.status != CONFIRMED:
+    if not booking.visit_stands:
         return None
     starts = booking.slot.starts_at
     for days, closer in _windows(reminder_days()):
@@ -59,6 +62,12 @@ def due_reminder(booking: Booking, now: datetime) -> int | None:
             settled = max(moment for moment in (booking.created_at, booking.decided_at, booking.moved_at) if moment)
             return days if settled <= due else None
     return None
+
+
+def days_left(starts_at: datetime, now: datetime) -> int:
+    """Calendar days in Lombok from ``now`` to the visit (1: tomorrow, 0: today): what a
+    reminder says, since one sent late (a worker was down) is no longer ``days`` before."""
+    return (starts_at.astimezone(LOCAL).date() - now.astimezone(LOCAL).date()).days
 
 
 def _already_sent(booking_id: int, days: int, starts_at: datetime) -> bool:
@@ -74,8 +83,9 @@ def _already_sent(booking_id: int, days: int, starts_at: datetime) -> bool:
 
 
 def _candidates(now: datetime) -> list[int]:
-    """Confirmed bookings inside some reminder's window without that reminder yet (the
-    timing of when each was made, confirmed or moved is ``due_reminder``'s, per booking)."""
+    """Bookings whose visit stands inside some reminder's window without that reminder yet:
+    a narrowing in SQL of ``due_reminder``, which decides per booking (the timing of when
+    each was made, confirmed or moved too)."""
     ids: list[int] = []
     for days, closer in _windows(reminder_days()):
         sent = exists().where(
@@ -88,6 +98,7 @@ def _candidates(now: datetime) -> list[int]:
             .join(Slot, Booking.slot_id == Slot.id)
             .where(
                 Booking.status == CONFIRMED,
+                Slot.is_open.is_(True),
                 Slot.starts_at > now + timedelta(days=closer),
                 Slot.starts_at <= now + timedelta(days=days),
                 ~sent,
@@ -115,7 +126,14 @@ def _send_one(booking_id: int, now: datetime) -> bool:
     except IntegrityError:
         db.session.rollback()  # another worker sent it meanwhile: the unique row keeps it to one
         return False
-    visit_changed.send(booking, action="reminder_due", actor=None, days_before=days, now=now)
+    visit_changed.send(
+        booking,
+        action="reminder_due",
+        actor=None,
+        days_before=days,
+        days_left=days_left(booking.slot.starts_at, now),
+        now=now,
+    )
     db.session.commit()
     return True
 

@@ -14,18 +14,27 @@ it. Alternatives nobody takes lapse (``lapse_offers``, a periodic job) and their
 the waitlist. A booking the venue moves or cancels, or that ends another way, releases its
 alternatives in that change's own transaction (``on_booking_changed``).
 
-Locks, in the order every change of a hit booking takes them, so that two never wait on each
-other: the booking (its version: of two clicks at once, one moves and the other is refused),
-the closed session's row, then the alternatives' sessions by id.
+Locks. Slot rows are taken in id order, as ``services.move`` takes them, so that two changes
+never each hold a row the other waits for. ``take`` and ``cancel_visit`` lock the booking (its
+version: of two clicks at once, one moves and the other is refused), then the closed session
+and every live alternative at once, by id, before any seat moves. The closure cannot: it
+holds the sessions it closed before it looks for alternatives, so ``offer_alternatives``
+chooses them first, holds them by id, and never waits for one: a session another transaction
+is changing at that moment (a booking, a move, a second closure at the venue) is passed over
+like a full one and the next nearest tried. Not yet in that order: the venue moving or
+cancelling a hit booking (``services``) locks its own sessions first and releases the
+alternatives after them (``on_booking_changed``), and the lapse job writes the offer before its
+session's row; a collision there is a PostgreSQL deadlock that rolls one side back.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import audit
 from ..booking import capacity, rules, services, waitlist
@@ -43,7 +52,7 @@ from ..booking.models import (
 )
 from ..booking.problems import BookingRefused
 from ..booking.signals import booking_changed
-from ..booking.transaction import commit, flush, lock, require_action
+from ..booking.transaction import end_each_due, flush, lock, require_action
 from ..database import utcnow
 from ..extensions import db
 from .reschedule_models import (
@@ -85,22 +94,30 @@ def latest_reschedule(booking_id: int) -> Reschedule | None:
     )
 
 
-def get_offer(booking: Booking, offer_id: int) -> RescheduleOffer:
+def get_offer(booking: Booking, offer_id: int) -> RescheduleOffer | None:
     """An alternative of ``booking`` (which the caller loaded with ``services.get_booking``);
-    a 404 for any other offer id, so one school cannot probe another's."""
+    None for any other offer id, which the routes answer with a 404 like a missing one, so one
+    school cannot probe another's."""
     offer = db.session.get(RescheduleOffer, offer_id)
     if offer is None or offer.reschedule.booking_id != booking.id:
-        abort(404)
+        return None
     return offer
 
 
 def closure_reschedules(closure: Closure) -> list[Reschedule]:
-    """Every booking the closure hit, its session's start first, then by booking."""
+    """Every booking the closure hit, its session's start first, then by booking; with what the
+    venue's page shows of each row loaded up front (a closure may hit dozens of bookings)."""
     return db.session.scalars(
         select(Reschedule)
         .join(Slot, Reschedule.from_slot_id == Slot.id)
         .where(Reschedule.closure_id == closure.id)
         .order_by(Slot.starts_at, Reschedule.booking_id)
+        .options(
+            contains_eager(Reschedule.from_slot),
+            joinedload(Reschedule.to_slot),
+            joinedload(Reschedule.answered_by),
+            selectinload(Reschedule.offers),
+        )
     ).all()
 
 
@@ -175,6 +192,29 @@ def candidate_slots(booking: Booking, now: datetime) -> list[Slot]:
     return sorted([*before, *after], key=lambda slot: (abs(slot.starts_at - original.starts_at), slot.starts_at))
 
 
+def _hold_alternatives(candidates: list[Slot], seats: int) -> list[Slot]:
+    """Hold ``seats`` in up to three of ``candidates`` (nearest first), returned nearest first.
+
+    Chosen first, then held in slot id order, the order every other change of seats takes
+    them in (``services.move``); in rounds, as a session may have filled up since it was read.
+    The closure holds the rows of the sessions it closed already, and those are not in that
+    order with the candidates, so it never waits for a candidate: one another transaction is
+    changing right now (a booking, a move, another closure of this venue) is passed over like a
+    full one (``SKIP LOCKED``; SQLite has one writer at a time and nothing to wait for)."""
+    held = set()
+    remaining = list(candidates)
+    while remaining and len(held) < MAX_ALTERNATIVES:
+        chosen, remaining = remaining[: MAX_ALTERNATIVES - len(held)], remaining[MAX_ALTERNATIVES - len(held) :]
+        free = db.session.scalars(
+            select(Slot.id)
+            .where(Slot.id.in_([slot.id for slot in chosen]))
+            .order_by(Slot.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        held.update(slot_id for slot_id in free if capacity.hold(slot_id, seats))
+    return [slot for slot in candidates if slot.id in held]
+
+
 def offer_alternatives(booking: Booking, closure: Closure, actor=None, now: datetime | None = None):
     """Record that ``closure`` hit ``booking`` and hold up to three alternatives for its school.
 
@@ -194,25 +234,21 @@ def offer_alternatives(booking: Booking, closure: Closure, actor=None, now: date
             db.session.add(reschedule)
     except IntegrityError:
         return None
-    offers = []
     until = now + timedelta(hours=hold_hours())
-    for slot in candidate_slots(booking, now):
-        if len(offers) == MAX_ALTERNATIVES:
-            break
-        if not capacity.hold(slot.id, booking.headcount):
-            continue  # taken since it was read: the next one may still fit
-        offer = RescheduleOffer(
+    offers = [
+        RescheduleOffer(
             reschedule=reschedule,
             slot_id=slot.id,
-            position=len(offers) + 1,
+            position=position,
             seats=booking.headcount,
             status=OFFERED,
             expires_at=min(until, slot.starts_at),
             created_at=now,
             updated_at=now,
         )
-        db.session.add(offer)
-        offers.append(offer)
+        for position, slot in enumerate(_hold_alternatives(candidate_slots(booking, now), booking.headcount), 1)
+    ]
+    db.session.add_all(offers)
     db.session.flush()
     audit.record(
         actor,
@@ -229,10 +265,12 @@ def offer_alternatives(booking: Booking, closure: Closure, actor=None, now: date
 # -- answering --------------------------------------------------------------------------------
 
 
-def _lock(booking: Booking) -> None:
-    """The booking, then its (closed) session's row: see the module's note on lock order."""
+def _lock(booking: Booking, reschedule: Reschedule) -> None:
+    """The booking, then the rows of its (closed) session and of its live alternatives, in slot
+    id order: see the module's note on lock order."""
     lock(booking)
-    db.session.execute(select(Slot.id).where(Slot.id == booking.slot_id).with_for_update())
+    slot_ids = {booking.slot_id, *(offer.slot_id for offer in reschedule.live_offers)}
+    db.session.execute(select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update())
 
 
 def _end_offers(reschedule: Reschedule, now: datetime, taken: RescheduleOffer | None = None) -> list:
@@ -291,7 +329,7 @@ def take(booking: Booking, offer: RescheduleOffer, actor, now: datetime | None =
             raise BookingRefused("alternative_lapsed")
     except BookingRefused as refusal:
         _refuse(refusal)
-    _lock(booking)
+    _lock(booking, reschedule)
     released = _end_offers(reschedule, now, taken=offer)
     reschedule.status = MOVED
     reschedule.to_slot_id = offer.slot_id
@@ -320,7 +358,7 @@ def cancel_visit(booking: Booking, actor, reason: str | None = None, now: dateti
             raise BookingRefused("reschedule_answered")
     except BookingRefused as refusal:
         _refuse(refusal)
-    _lock(booking)
+    _lock(booking, reschedule)
     _settle(reschedule, RESCHEDULE_CANCELLED, actor, now)
     return services.cancel(booking, actor, reason, now, after_closure=True)
 
@@ -360,27 +398,20 @@ def lapse_offers(now: datetime | None = None) -> list[RescheduleOffer]:
     """End the alternatives nobody took in time and offer their seats to the waitlist
     (periodic job). One transaction per offer: a click that wins the race is left alone."""
     now = now or utcnow()
-    ids = db.session.scalars(
-        select(RescheduleOffer.id)
-        .where(RescheduleOffer.status == OFFERED, RescheduleOffer.expires_at <= now)
-        .order_by(RescheduleOffer.id)
-    ).all()
-    db.session.rollback()
-    lapsed = []
-    for offer_id in ids:
-        offer = db.session.get(RescheduleOffer, offer_id)
-        if offer is None or offer.status != OFFERED or offer.expires_at > now:
-            db.session.rollback()
-            continue
+
+    def lapse(offer: RescheduleOffer) -> None:
         offer.status = LAPSED
         offer.updated_at = now
-        try:
-            flush()
-        except BookingRefused:
-            continue  # taken or released meanwhile (rolled back)
+        flush()  # its version: a click may have taken or released it meanwhile
         capacity.give_back(offer.slot_id, offer.seats)
         audit.record(None, "reschedule.lapse", offer, slot_id=offer.slot_id, seats=offer.seats)
         waitlist.offer_freed_seats(offer.slot, now)
-        commit()
-        lapsed.append(offer)
-    return lapsed
+
+    return end_each_due(
+        RescheduleOffer,
+        select(RescheduleOffer.id)
+        .where(RescheduleOffer.status == OFFERED, RescheduleOffer.expires_at <= now)
+        .order_by(RescheduleOffer.id),
+        lambda offer: offer.status == OFFERED and offer.expires_at <= now,
+        lapse,
+    )

@@ -71,6 +71,8 @@ def alternatives(booking_id):
 def take_alternative(booking_id, offer_id):
     booking = services.get_booking(booking_id, current_user)
     offer = reschedule.get_offer(booking, offer_id)
+    if offer is None:
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -8,6 +8,12 @@ moved to another session: a reminder due before is not for the new one) and
 ``bookings.headcount_confirmed_at`` (when the final headcount was confirmed); both NULL for
 existing bookings, which is what they mean (never moved, not confirmed).
 
+Bookings still to come that already had the old single reminder (outbox rows of kind
+``reminder``, sent about two days before) get ``visit_reminders`` rows for every configured
+reminder (``KOIN_REMINDER_DAYS``, the app's ``REMINDER_DAYS``) whose time has already passed: the
+new job would otherwise catch them up and tell a school reminded yesterday that its visit is a
+week away. Reminders not yet due (the day before) still go out.
+
 The downgrade keeps the newest reminder of each booking and recipient in the outbox (the old
 index allows one) before it restores the index.
 
@@ -16,8 +22,11 @@ Revises: 0022_usage_rights
 Create Date: 2026-12-01 06:00:00.000000
 """
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 from alembic import op
+from flask import current_app
 
 import koin_media.database  # column types (UTCDateTime)
 
@@ -52,6 +61,41 @@ def upgrade():
         )
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index("uq_outbox_reminder_once", sqlite_where=REMINDER_ONLY, postgresql_where=REMINDER_ONLY)
+    _mark_old_reminders(tuple(current_app.config["REMINDER_DAYS"]), datetime.now(UTC))
+
+
+def _mark_old_reminders(days: tuple[int, ...], now: datetime) -> None:
+    """Record as sent, for each booking to come that had the old reminder, the reminders due by
+    ``now`` (their ``sent_at``: the old reminder's time)."""
+    when = koin_media.database.UTCDateTime(timezone=True)
+    bookings = sa.table("bookings", sa.column("id", sa.Integer()), sa.column("slot_id", sa.Integer()))
+    slots = sa.table("slots", sa.column("id", sa.Integer()), sa.column("starts_at", when))
+    outbox = sa.table(
+        "outbox_messages", sa.column("booking_id", sa.Integer()), sa.column("kind"), sa.column("created_at", when)
+    )
+    reminders = sa.table(
+        "visit_reminders",
+        sa.column("booking_id", sa.Integer()),
+        sa.column("days_before", sa.Integer()),
+        sa.column("slot_starts_at", when),
+        sa.column("sent_at", when),
+    )
+    conn = op.get_bind()
+    reminded = conn.execute(
+        sa.select(bookings.c.id, slots.c.starts_at, sa.func.min(outbox.c.created_at))
+        .join(slots, bookings.c.slot_id == slots.c.id)
+        .join(outbox, outbox.c.booking_id == bookings.c.id)
+        .where(outbox.c.kind == "reminder", slots.c.starts_at > now)
+        .group_by(bookings.c.id, slots.c.starts_at)
+    ).all()
+    rows = [
+        {"booking_id": booking_id, "days_before": day, "slot_starts_at": starts_at, "sent_at": sent_at}
+        for booking_id, starts_at, sent_at in reminded
+        for day in days
+        if starts_at - timedelta(days=day) <= now
+    ]
+    if rows:
+        conn.execute(reminders.insert(), rows)
 
 
 def downgrade():

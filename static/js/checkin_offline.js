@@ -12,6 +12,9 @@
  * - Back online (the online event, each load, "Send now"), the operations waiting are sent to
  *   /gate/sync, which applies each once; the list says which were checked in and which were
  *   refused and why. A session that ended meanwhile keeps them on the device and asks to log in.
+ * - Logging out makes the browser forget the site's data (Clear-Site-Data, accounts/sessions.py),
+ *   check-ins not yet sent included: the log-out button sends them first and asks before
+ *   logging out with some still unsent.
  */
 ;(() => {
   'use strict'
@@ -37,6 +40,7 @@
   let token = csrfMeta ? csrfMeta.content : ''
   let clockOffset = 0 // server time minus device time, from the last day list
   let syncing = null
+  let unsent = 0 // check-ins waiting on this device, as the list last showed them
 
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole))
   const serverNow = () => Date.now() + clockOffset
@@ -371,7 +375,8 @@
   async function showQueue() {
     const ops = (await getAll('ops')).sort((a, b) => b.happened_at.localeCompare(a.happened_at))
     queueBox.hidden = ops.length === 0
-    syncButton.hidden = !ops.some(waiting)
+    unsent = ops.filter(waiting).length
+    syncButton.hidden = unsent === 0
     queueList.replaceChildren(
       ...ops.map((op) => {
         const facts = `${op.code} · ${op.school} · ${fill(messages.people, { students: op.students, teachers: op.teachers })} · ${wita(op.happened_at)}`
@@ -498,6 +503,19 @@
     }
   }
 
+  /* The header's log-out: nothing waiting, it goes as it is; otherwise send first, and ask. */
+  function guardLogOut() {
+    const form = [...document.querySelectorAll('form[method=post]')].find((node) => new URL(node.action, window.location.href).pathname === root.dataset.logoutUrl)
+    if (!form) return
+    form.addEventListener('submit', async (event) => {
+      if (unsent === 0) return
+      event.preventDefault()
+      await sync()
+      if (unsent > 0 && !window.confirm(fill(messages.log_out_pending, { count: unsent }))) return
+      form.submit()
+    })
+  }
+
   window.koinGateOffline = { lookUp, sync }
 
   async function start() {
@@ -514,6 +532,7 @@
     await showLists()
     await showQueue()
     syncButton.addEventListener('click', sync)
+    guardLogOut()
     window.addEventListener('online', sync)
     window.addEventListener('offline', () => showConnection(false))
     keepPage()
