@@ -107,6 +107,9 @@ def close_for(venue: Venue, starts_at: datetime, ends_at: datetime, reason: str,
         .join(Program)
         .where(Program.venue_id == venue.id, Slot.starts_at < ends_at, Slot.ends_at > starts_at)
         .order_by(Slot.id)
+        # Locked in id order before the UPDATE, as every other writer of slot rows takes them:
+        # two overlapping closures (or a closure and a move) then queue instead of deadlocking.
+        .with_for_update(of=Slot)
     ).all()
     if slot_ids:
         db.session.execute(

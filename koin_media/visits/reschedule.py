@@ -23,8 +23,9 @@ chooses them first, holds them by id, and never waits for one: a session another
 is changing at that moment (a booking, a move, a second closure at the venue) is passed over
 like a full one and the next nearest tried. Not yet in that order: the venue moving or
 cancelling a hit booking (``services``) locks its own sessions first and releases the
-alternatives after them (``on_booking_changed``), and the lapse job writes the offer before its
-session's row; a collision there is a PostgreSQL deadlock that rolls one side back.
+alternatives after them (``on_booking_changed``); a collision there is a PostgreSQL deadlock
+that rolls one side back. The lapse job locks an offer's session before writing the offer, the
+order ``take`` uses, and the closure locks the sessions it closes by id before closing them.
 """
 
 from __future__ import annotations
@@ -400,6 +401,9 @@ def lapse_offers(now: datetime | None = None) -> list[RescheduleOffer]:
     now = now or utcnow()
 
     def lapse(offer: RescheduleOffer) -> None:
+        # The session's row before the offer's, the order a tap (take) takes them in, so the
+        # two queue rather than deadlock when a tap comes at the moment of expiry.
+        db.session.execute(select(Slot.id).where(Slot.id == offer.slot_id).with_for_update())
         offer.status = LAPSED
         offer.updated_at = now
         flush()  # its version: a click may have taken or released it meanwhile
