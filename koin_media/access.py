@@ -14,7 +14,8 @@ from flask_login import current_user
 from .extensions import db, login_manager
 from .roles import STAFF
 
-JSON_PATHS = ("/api/", "/uploads/")
+# The offline gate's day list and sync (visits/gate_routes.py) are read by a script only.
+JSON_PATHS = ("/api/", "/uploads/", "/gate/")
 
 
 def wants_json() -> bool:

@@ -32,7 +32,7 @@ from koin_media.visits.reschedule import open_reschedule
 from .after_visit_helpers import completed_visit
 from .asset_helpers import approved_asset
 from .booking_helpers import group_request, make_program, make_slot, school_user
-from .browser_fixtures import log_in, no_horizontal_scroll
+from .browser_fixtures import log_in, no_horizontal_scroll, small_buttons
 from .conftest import Factory
 from .kit_helpers import stored_asset
 
@@ -186,6 +186,17 @@ def pages(data: dict) -> dict[str | None, list[str]]:
     }
 
 
+def small_targets(page) -> list:
+    """Buttons (``browser_fixtures.small_buttons``) and check-box labels under 44 px."""
+    labels = page.evaluate(
+        """() => [...document.querySelectorAll('main label.check')]
+             .filter((el) => el.offsetParent !== null)
+             .map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])
+             .filter(([, height]) => height < 44)"""
+    )
+    return small_buttons(page) + labels
+
+
 def audit(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     options = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]}
@@ -226,6 +237,8 @@ def test_key_pages_have_no_axe_violations(make_app, live_server, browser, viewpo
             problems += readable(path, audit(page))
             if not no_horizontal_scroll(page):  # what axe does not check: the page fits the screen
                 problems.append(f"{path} as {role or 'visitor'}: wider than the {viewport} screen")
+            if viewport == "phone":  # nor whether a thumb can hit it: 44 px buttons and check boxes
+                problems += [f"{path}: {text!r} is {height:.0f} px high" for text, height in small_targets(page)]
             audited += 1
         context.close()
     assert audited == sum(len(paths) for paths in pages(data).values())

@@ -125,6 +125,8 @@ api.cancel_booking              POST    in  404 404 404 ok  404 ok  404 ok  ok  
 api.confirm_booking             POST    in  403 403 403 403 403 ok  404 ok  ok  403
 api.reject_booking              POST    in  403 403 403 403 403 ok  404 ok  ok  403
 api.check_in_booking            POST    in  403 403 403 403 403 ok  404 ok  ok  403
+api.no_show_booking             POST    in  403 403 403 403 403 ok  404 ok  ok  403
+api.complete_booking            POST    in  403 403 403 403 403 ok  404 ok  ok  403
 api.booking_certificate         GET     in  404 404 404 ok  404 ok  404 ok  ok  404
 api.booking_feedback            POST    in  403 403 403 ok  404 403 403 403 403 404
 visits.certificate              GET     in  404 404 404 ok  404 ok  404 ok  ok  404

@@ -8,7 +8,16 @@ from datetime import timedelta
 import pytest
 
 from koin_media.booking import services
-from koin_media.booking.models import CANCELLED, CHECKED_IN, CONFIRMED, PENDING, REJECTED, Booking
+from koin_media.booking.models import (
+    CANCELLED,
+    CHECKED_IN,
+    COMPLETED,
+    CONFIRMED,
+    NO_SHOW,
+    PENDING,
+    REJECTED,
+    Booking,
+)
 from koin_media.booking.problems import BookingRefused
 from koin_media.database import write_intent
 from koin_media.extensions import db
@@ -180,6 +189,33 @@ def test_decisions_and_check_in(client, slot, school, manager):
     assert response.status_code == 200
     body = response.get_json()
     assert (body["status"], body["attended_students"], body["attended_teachers"]) == (CHECKED_IN, 29, 2)
+    # The rest of the gate's buttons: no-show only for a confirmed group, complete once checked in.
+    assert client.post(f"/api/v1/bookings/{booking.id}/complete", headers=school_headers).status_code == 403
+    response = client.post(f"/api/v1/bookings/{booking.id}/no-show", headers=manager_headers)
+    assert response.status_code == 409 and response.get_json()["error"] == "wrong_status"
+    assert "complete" in body["actions"]
+    response = client.post(f"/api/v1/bookings/{booking.id}/complete", headers=manager_headers)
+    assert response.status_code == 200 and response.get_json()["status"] == COMPLETED
+    assert response.get_json()["actions"] == []
+
+
+def test_a_group_that_never_came_is_marked_once_its_session_ended(client, slot, school, manager):
+    with write_intent():
+        booking = services.book_slot(school, slot.id, group_request())
+        services.confirm(booking, manager)
+    headers = bearer(client, manager)
+    response = client.post(f"/api/v1/bookings/{booking.id}/no-show", headers=headers)
+    assert response.status_code == 422 and response.get_json()["error"] == "slot_not_ended"
+    slot_row = db.session.get(type(slot), slot.id)
+    with write_intent():
+        slot_row.starts_at, slot_row.ends_at = (
+            slot_row.starts_at - timedelta(days=30),
+            slot_row.ends_at - timedelta(days=30),
+        )
+        db.session.commit()
+    response = client.post(f"/api/v1/bookings/{booking.id}/no-show", headers=headers)
+    assert response.status_code == 200 and response.get_json()["status"] == NO_SHOW
+    assert seats_accounted(slot.id) == (0, 0)
 
 
 def test_reject_needs_a_reason(client, slot, school, manager):

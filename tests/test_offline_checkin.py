@@ -398,6 +398,17 @@ def test_a_sync_body_that_is_not_a_list_of_operations(client, auth, gate_day, bo
     response = client.post(SYNC, json=body, headers={**JSON, "X-CSRFToken": feed_token(client)})
     assert response.status_code == status and response.get_json()["error"] == error
     assert response.get_json()["message"]
+    # A JSON endpoint answers JSON whatever the caller's Accept header says (a script, curl).
+    plain = client.post(SYNC, json=body, headers={"X-CSRFToken": feed_token(client)})
+    assert plain.status_code == status and plain.get_json()["error"] == error
+
+
+def test_the_gate_answers_json_errors_without_being_asked(client, auth, gate_day):
+    _slot, manager, _booking = gate_day
+    auth.login(manager)
+    forged = client.post(SYNC, json={"operations": []})
+    assert forged.status_code == 400 and forged.get_json()["error"] == "csrf_failed"
+    assert client.get("/gate/no-such-venue/today.json").get_json()["error"] == "not_found"
 
 
 def test_unreadable_operations_are_answered_and_do_not_hold_back_the_others(client, auth, gate_day):

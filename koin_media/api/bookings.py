@@ -167,6 +167,31 @@ def check_in_booking(booking_id):
     return jsonify(booking_json(booking))
 
 
+@bp.post("/bookings/<int:booking_id>/no-show")
+@roles_required(VENUE_MANAGER, STAFF)
+def no_show_booking(booking_id):
+    """A confirmed group that never came, once its session has ended (as the gate's button)."""
+    return _gate_action(booking_id, visits.mark_no_show)
+
+
+@bp.post("/bookings/<int:booking_id>/complete")
+@roles_required(VENUE_MANAGER, STAFF)
+def complete_booking(booking_id):
+    """A checked-in visit took place (the job does it when the session ends): its certificate
+    and the school's feedback follow."""
+    return _gate_action(booking_id, visits.complete)
+
+
+def _gate_action(booking_id, act):
+    booking = services.get_booking(booking_id, current_user)
+    json_body()  # no body needed; one that is not JSON is still a 415
+    try:
+        act(booking, current_user)
+    except BookingRefused as refusal:
+        return refusal_response(refusal)
+    return jsonify(booking_json(booking))
+
+
 @bp.post("/bookings/<int:booking_id>/headcount")
 @login_required
 def booking_headcount(booking_id):

@@ -1229,6 +1229,15 @@ def _paths() -> dict:
             "`students`, `teachers` who came; 422 `check_in_not_open` before the gate opens.",
             body({"type": "object", "properties": {"students": INTEGER, "teachers": INTEGER}}, required=True),
         ),
+        f"{API}/bookings/{{booking_id}}/no-show": booking_action(
+            "managers of the venue, staff",
+            "A confirmed group that never came (no body needed); 422 `slot_not_ended` before its session ends.",
+        ),
+        f"{API}/bookings/{{booking_id}}/complete": booking_action(
+            "managers of the venue, staff",
+            "A checked-in visit took place (no body needed; the periodic job does it when the session ends): "
+            "the certificate and the school's feedback form follow.",
+        ),
         # After a closure (visits/reschedule.py): the sessions held for the school, and one tap to move.
         f"{API}/bookings/{{booking_id}}/alternatives": {
             "get": operation(

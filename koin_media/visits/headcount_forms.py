@@ -25,5 +25,8 @@ class ApiHeadcountForm(Form):
     # Optional: the booking's ``version`` the caller read, to refuse saving over a change made since.
     version = IntegerField(
         _l("Version"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_DATABASE_ID, message=_l("Enter a whole number."))],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_DATABASE_ID, message=_l("Send the version the booking had when you read it.")),
+        ],
     )
