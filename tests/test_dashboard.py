@@ -202,7 +202,11 @@ def test_review_time_counts_decisions_made_through_the_services(client, factory,
         ({"to": "kemarin"}, "Isi tanggal dengan format YYYY-MM-DD"),
         ({"from": "2026-02-01", "to": "2026-01-31"}, "Tanggal akhir tidak boleh sebelum tanggal mulai."),
         ({"from": "2020-01-01", "to": "2025-12-31"}, "Pilih periode paling lama lima tahun."),
-        ({"from": "1999-12-31", "to": "2000-01-31"}, "Isi tanggal dengan format YYYY-MM-DD"),
+        # Well written but out of bounds: the years are wrong, not the format.
+        ({"from": "1999-12-31", "to": "2000-01-31"}, "Pilih tanggal antara tahun 2000 dan 2099."),
+        ({"from": "1900-01-01", "to": "2100-12-31"}, "Pilih tanggal antara tahun 2000 dan 2099."),
+        ({"from": "2025-01-01", "to": "2100-01-01"}, "Pilih tanggal antara tahun 2000 dan 2099."),
+        ({"from": "19000101"}, "Isi tanggal dengan format YYYY-MM-DD"),
     ],
 )
 def test_a_period_that_cannot_be_shown_is_a_400_with_the_reason(client, factory, auth, query, message):
@@ -274,3 +278,103 @@ def test_the_query_count_does_not_grow_with_the_data(client, seeded):
     _more_of_everything(2)
     assert count() == before
     assert before <= 20  # a handful of grouped queries, plus the page's session and menu
+
+
+# A period inside one calendar month has a single month bucket (``Period.month_index`` is then
+# a constant): every query must still name its FROM and joins itself. December 2025 is the
+# seeded December column; 1 December 2025 (WITA) holds one row of each kind.
+DECEMBER = {"from": "2025-12-01", "to": "2025-12-31"}
+FIRST_OF_DECEMBER = {"from": "2025-12-01", "to": "2025-12-01"}
+
+
+def _december(ids: dict) -> tuple[dict, dict]:
+    cells = {
+        chart: {key: text for key, text in table.items() if key[0] == "2025-12"}
+        for chart, table in expected(ids).items()
+        if chart not in ("top-assets", "top-communities")
+    }
+    # One download each, a tie: by the asset's id (Tenun Sukarara was made first).
+    cells["top-assets"] = {
+        ("1", "name"): "Tenun Sukarara",
+        ("1", "community"): "Lombok Phonegraphy",
+        ("1", "downloads"): "1",
+        ("2", "name"): "Kopi Sembalun",
+        ("2", "community"): "Lombok Phonegraphy",
+        ("2", "downloads"): "1",
+    }
+    cells["top-communities"] = {("1", "name"): "Lombok Phonegraphy", ("1", "downloads"): "2"}
+    facts = {
+        "visits": "2",
+        "students": "15",
+        "no-shows": "1",
+        "no-show-rate": "50,0%",
+        "downloads": "2",
+        "waiting": "2",
+        "review-median": "14,0",
+        "review-mean": "14,0",
+    }
+    return cells, facts
+
+
+def _first_of_december(ids: dict) -> tuple[dict, dict]:
+    """The confirmed visit at 00:30 WITA, the download at midnight WITA by an account without a
+    sector, and the rejection 4 hours after its submission (12:00 WITA)."""
+    day = "2025-12"
+    cells = {
+        "visits-venue": {(day, str(ids["mandalika"])): "1", (day, "total"): "1"},
+        "visits-regency": {(day, str(ids["lombok_timur"])): "1", (day, "total"): "1"},
+        "visits-level": {(day, "SMA"): "1", (day, "total"): "1"},
+        "students": {(day, "students"): "0"},
+        "no-shows": {(day, "no_shows"): "0", (day, "known"): "0", (day, "rate"): "–"},
+        "downloads-sector": {(day, ""): "1", (day, "total"): "1"},
+        "downloads-community": {(day, str(ids["phonegraphy"])): "1", (day, "total"): "1"},
+        "top-assets": {
+            ("1", "name"): "Tenun Sukarara",
+            ("1", "community"): "Lombok Phonegraphy",
+            ("1", "downloads"): "1",
+        },
+        "top-communities": {("1", "name"): "Lombok Phonegraphy", ("1", "downloads"): "1"},
+        "review-time": {(day, "decisions"): "1", (day, "median"): "4,0", (day, "mean"): "4,0"},
+    }
+    facts = {
+        "visits": "1",
+        "students": "0",
+        "no-shows": "0",
+        "no-show-rate": "–",
+        "downloads": "1",
+        "waiting": "2",
+        "review-median": "4,0",
+        "review-mean": "4,0",
+    }
+    return cells, facts
+
+
+@pytest.mark.parametrize("query, worked_out", [(DECEMBER, _december), (FIRST_OF_DECEMBER, _first_of_december)])
+def test_a_period_within_one_month_shows_every_number(client, seeded, query, worked_out):
+    cells, facts = worked_out(seeded)
+    page = client.get("/office/dashboard", query_string=query)
+    assert page.status_code == 200
+    found = parse(page.get_data(as_text=True))
+    assert found.facts == facts
+    assert set(found.cells) == set(CHARTS)
+    for chart in CHARTS:
+        assert nonzero(found.cells[chart]) == nonzero(cells[chart]), chart
+        if chart not in ("top-assets", "top-communities"):
+            assert {row for row, _column in found.cells[chart]} == {"2025-12"}, chart
+
+
+@pytest.mark.parametrize("query, worked_out", [(DECEMBER, _december), (FIRST_OF_DECEMBER, _first_of_december)])
+@pytest.mark.parametrize("chart", CHARTS)
+def test_each_csv_of_a_period_within_one_month(client, seeded, query, worked_out, chart):
+    cells = worked_out(seeded)[0][chart]
+    answer = client.get(f"/office/dashboard/{chart}.csv", query_string=query)
+    assert answer.status_code == 200
+    header, *rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True)[1:])))
+    # The CSV's columns in the page's order (the page's cells are keyed by column).
+    page = parse(client.get("/office/dashboard", query_string=query).get_data(as_text=True)).cells[chart]
+    columns = list(dict.fromkeys(column for _row, column in page))
+    assert len(header) == len(columns) + 1
+    assert [row[0] for row in rows] == list(dict.fromkeys(row for row, _column in cells))
+    for row in rows:
+        for column, value in zip(columns, row[1:], strict=True):
+            assert value.removeprefix("'") == _as_csv(cells.get((row[0], column), "0")), (chart, row[0], column)

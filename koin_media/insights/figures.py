@@ -1,7 +1,11 @@
 """The dashboard's figures, read in a fixed handful of GROUP BY queries whatever the amount of
 data: a query's rows are bounded by months × venues × regencies × levels (or months × sectors ×
 communities), never by the number of bookings or downloads. Months are WITA months
-(``months.Period.month_index``). Read-only: nothing here writes."""
+(``months.Period.month_index``). Read-only: nothing here writes.
+
+Every query names its FROM (``select_from``) and its joins: SQLAlchemy otherwise infers the
+FROM from the first column, and the month column is a constant when the period lies within
+one month, so the inferred FROM changed with the period (``users`` twice: a 500)."""
 
 from __future__ import annotations
 
@@ -102,6 +106,7 @@ def visits(period: Period) -> Visits:
             Booking.status.label("status"),
             Booking.attended_students.label("attended"),
         )
+        .select_from(Booking)
         .join(Slot, Booking.slot_id == Slot.id)
         .join(Program, Slot.program_id == Program.id)
         .join(School, Booking.school_id == School.id)
@@ -120,6 +125,7 @@ def visits(period: Period) -> Visits:
             func.count(),
             func.coalesce(func.sum(rows.c.attended), 0),
         )
+        .select_from(rows)
         .join(Venue, Venue.id == rows.c.venue_id)
         .join(Regency, Regency.id == rows.c.regency_id)
         .group_by(
@@ -171,6 +177,7 @@ def downloads(period: Period) -> Downloads:
             User.sector.label("sector"),
             Asset.community_id.label("community_id"),
         )
+        .select_from(AssetDownload)
         .join(Asset, AssetDownload.asset_id == Asset.id)
         .outerjoin(User, AssetDownload.user_id == User.id)  # an account deleted since: no sector
         .where(period.within(AssetDownload.created_at))
@@ -178,6 +185,7 @@ def downloads(period: Period) -> Downloads:
     )
     grouped = (
         select(rows.c.month, rows.c.sector, rows.c.community_id, Community.name, func.count())
+        .select_from(rows)
         .outerjoin(Community, Community.id == rows.c.community_id)
         .group_by(rows.c.month, rows.c.sector, rows.c.community_id, Community.name)
     )
@@ -191,6 +199,7 @@ def downloads(period: Period) -> Downloads:
     downloads_of = func.count().label("downloads")
     counted = (
         select(AssetDownload.asset_id, downloads_of)
+        .select_from(AssetDownload)
         .where(period.within(AssetDownload.created_at))
         .group_by(AssetDownload.asset_id)
         .order_by(downloads_of.desc(), AssetDownload.asset_id)
@@ -199,6 +208,7 @@ def downloads(period: Period) -> Downloads:
     )
     top = db.session.execute(
         select(Asset.id, Asset.title, Community.name, counted.c.downloads)
+        .select_from(Asset)
         .join(counted, counted.c.asset_id == Asset.id)
         .outerjoin(Community, Community.id == Asset.community_id)
         .order_by(counted.c.downloads.desc(), Asset.id)
@@ -235,6 +245,7 @@ def reviews(period: Period) -> Reviews:
     left out: its submission time is cleared when it is decided, so it cannot be measured."""
     decided = db.session.execute(
         select(period.month_index(AuditEvent.created_at), AuditEvent.created_at, Asset.submitted_at)
+        .select_from(AuditEvent)
         .join(Asset, Asset.id == AuditEvent.subject_id)
         .where(
             AuditEvent.subject_type == Asset.__tablename__,

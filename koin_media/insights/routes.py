@@ -13,7 +13,7 @@ from ..booking.exports import UTF8_BOM, csv_line
 from ..errors import abort_with
 from ..localtime import local_today
 from ..roles import STAFF
-from ..validators import iso_day
+from ..validators import EARLIEST_DAY, LATEST_DAY, iso_day
 from . import bp
 from .dashboard import CHART_AREAS, all_areas, cell_text, csv_rows, one_chart
 from .months import MAX_DAYS, Period, months_back
@@ -30,17 +30,32 @@ def default_period(today: date) -> Period:
     return Period(months_back(today, DEFAULT_MONTHS - 1), today)
 
 
+def read_day(raw: str) -> date:
+    """``raw`` as a day the dashboard can show, or refused with what is wrong with it."""
+    day = iso_day(raw)
+    if day is not None:
+        return day
+    # iso_day also refuses a well-written day outside 2000-2099: then the year is the problem,
+    # not the format the reader typed correctly.
+    try:
+        written = date.fromisoformat(raw)
+    except ValueError:
+        written = None
+    # Written exactly as YYYY-MM-DD (fromisoformat also reads 19000101 and week dates).
+    if written is not None and written.isoformat() == raw and not EARLIEST_DAY <= written <= LATEST_DAY:
+        raise PeriodRefused(_("Choose a date between 2000 and 2099."))
+    raise PeriodRefused(_("Enter the date as YYYY-MM-DD, for example 2026-08-17."))
+
+
 def read_period(args) -> Period:
     """The period of ``from`` and ``to`` (YYYY-MM-DD, WITA days), each defaulting to the last
-    12 months' end; refused when unreadable, reversed or longer than five years."""
+    12 months' end; refused when unreadable, outside 2000-2099, reversed or longer than five
+    years."""
     default = default_period(local_today())
     days = []
     for name, fallback in (("from", default.first), ("to", default.last)):
         raw = args.get(name) or None
-        day = fallback if raw is None else iso_day(raw)
-        if day is None:
-            raise PeriodRefused(_("Enter the date as YYYY-MM-DD, for example 2026-08-17."))
-        days.append(day)
+        days.append(fallback if raw is None else read_day(raw))
     first, last = days
     if last < first:
         raise PeriodRefused(_("The end date must not be before the start date."))
