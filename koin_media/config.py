@@ -147,6 +147,8 @@ def from_environment() -> dict:
         "BOOKING_OFFER_HOURS": env_int("KOIN_BOOKING_OFFER_HOURS", 24),
         # Alternatives offered after a closure are held for the school this long (visits/reschedule.py).
         "RESCHEDULE_HOLD_HOURS": env_int_between("KOIN_RESCHEDULE_HOLD_HOURS", 24, 1, 30 * 24),
+        # ... and never a session starting sooner than this: the school must still get there.
+        "RESCHEDULE_LEAD_HOURS": env_int_between("KOIN_RESCHEDULE_LEAD_HOURS", 24, 0, 30 * 24),
         "BOOKING_CHECKIN_EARLY_MINUTES": env_int("KOIN_BOOKING_CHECKIN_EARLY_MINUTES", 120),
         # Reminders asking for the final headcount, this many days before a visit (visits/reminders.py).
         "REMINDER_DAYS": env_days("KOIN_REMINDER_DAYS", "7,1"),

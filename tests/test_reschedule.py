@@ -9,14 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, format_datetime
 from sqlalchemy import event, func, select
 
 from koin_media.accounts.models import User
-from koin_media.booking import schedule, services, waitlist
-from koin_media.booking.models import CANCELLED, CONFIRMED, PENDING, Booking, Closure, Slot
+from koin_media.booking import schedule, services, visits, waitlist
+from koin_media.booking.models import CANCELLED, CHECKED_IN, CONFIRMED, PENDING, Booking, Closure, Slot
 from koin_media.booking.problems import BookingRefused
 from koin_media.database import utcnow, write_intent
 from koin_media.extensions import db
+from koin_media.i18n import wita_datetime
 from koin_media.notifications.models import OutboxMessage
 from koin_media.venues.models import Venue
 from koin_media.visits import reschedule
@@ -166,6 +168,43 @@ def test_a_second_closure_over_the_same_session_offers_nothing_more(scene):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Reschedule)) == 1
     assert db.session.scalar(select(func.count()).select_from(RescheduleOffer)) == 1
+
+
+def test_no_session_starting_within_the_lead_time_is_offered(scene):
+    """A school needs time to get there (KOIN_RESCHEDULE_LEAD_HOURS, 24): a session starting in
+    7 minutes or 20 hours is not offered; one in 30 hours is, held until 24 hours before it."""
+    in_minutes = make_slot(scene.program, starts_in=timedelta(minutes=7))
+    tomorrow_early = scene.at(20 / 24)
+    day_after = scene.at(30 / 24)
+    scene.close()
+    found = the_reschedule(scene.booking)
+    assert [o.slot_id for o in found.offers] == [day_after.id]
+    assert found.offers[0].expires_at == day_after.starts_at - timedelta(hours=24)
+    assert held(in_minutes.id) == 0 and held(tomorrow_early.id) == 0
+
+
+def test_a_checked_in_group_gets_no_alternatives_and_is_not_counted_as_waiting(scene, client, auth):
+    """A closure on the day of a visit: the group checked in already is at the venue; only the
+    pending and confirmed bookings of the session get alternatives."""
+    today = scene.at(1 / 24)  # check-in is open (from 2 hours before)
+    there, coming = school_users(2, start=840)
+    arrived = services.book_slot(there, today.id, group_request(**GROUP))
+    services.confirm(arrived, scene.staff)
+    visits.check_in(arrived, scene.manager, 30, 2)
+    still_coming = services.book_slot(coming, today.id, group_request(**GROUP))
+    spare = scene.at(3)
+    scene.close(today)
+    assert the_reschedule(arrived) is None
+    assert [o.slot_id for o in the_reschedule(still_coming).offers] == [spare.id, scene.slot.id]
+    assert held(spare.id) == SEATS and seats_add_up(spare.id)  # the checked-in group holds none
+    assert db.session.get(Booking, arrived.id).status == CHECKED_IN
+
+    auth.login(scene.manager)
+    page = client.get(f"/venues/sirkuit-mandalika/closures/{the_reschedule(still_coming).closure_id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<dd data-answer="waiting">1</dd>' in text and f'id="reschedule-{the_reschedule(still_coming).id}"' in text
+    assert text.count('<tr id="reschedule-') == 1
 
 
 def _held_slot_ids(action) -> list[int]:
@@ -655,6 +694,31 @@ def test_the_school_is_told_which_sessions_are_held_and_where_to_choose(scene):
     assert "1. " in held_mail.body_text and "WITA" in held_mail.body_text
     assert "Kode pemesanan" in held_mail.body_text  # the visit's facts (mail/_visit)
     assert link in closure_mail.body_text
+
+
+def test_the_mail_and_the_closure_page_give_each_alternative_its_own_hold_end(scene, client, auth):
+    """A near session's hold ends sooner (24 hours before it starts) than a far one's (a day
+    from now): each is told as it is, not the earliest for all."""
+    far, near = scene.at(11), scene.at(40 / 24)
+    scene.close()
+    found = the_reschedule(scene.booking)
+    by_slot = {o.slot_id: o for o in found.offers}
+    assert by_slot[near.id].expires_at < by_slot[far.id].expires_at
+    (held_mail,) = _mail("reschedule")
+    with force_locale("id"):
+        mailed = [format_datetime(by_slot[s.id].expires_at, "EEEE, d MMMM y, HH.mm") for s in (far, near)]
+        shown = [
+            (wita_datetime(s.starts_at, "short"), wita_datetime(by_slot[s.id].expires_at, "short")) for s in (far, near)
+        ]
+    body = held_mail.body_text
+    assert body.count("ditahan sampai") == 2
+    for when in mailed:
+        assert f"ditahan sampai {when} WITA" in body
+
+    auth.login(scene.manager)
+    text = client.get(f"/venues/sirkuit-mandalika/closures/{found.closure_id}").get_data(as_text=True)
+    for session, until in shown:
+        assert f"{session} ditahan sampai {until}" in text
 
 
 def test_no_held_sessions_mail_when_nothing_could_be_held(scene):

@@ -3,8 +3,9 @@
 A receiver of ``visits.signals.visit_changed`` (``reschedule_offered``, sent by
 visits/reschedule.py in the closure's transaction, beside the closure mail of booking_mail):
 every approved coordinator of the school hears, in their language, which sessions are held for
-the group, until when, and where to move the booking with one tap or cancel the visit. Nothing
-is sent when no alternative could be held: the closure mail then says the venue will call.
+the group, each until its own hold ends (a near session's hold ends sooner, the lead time before
+its start), and where to move the booking with one tap or cancel the visit. Nothing is sent when
+no alternative could be held: the closure mail then says the venue will call.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ def on_visit_changed(booking: Booking, action: str, actor=None, reschedule=None,
         booking,
         offers=offers,
         reason=reschedule.closure.reason,
-        hold_until=min(offer.expires_at for offer in offers),
         alternatives_url=site_link("visits.alternatives", booking_id=booking.id),
     )
 

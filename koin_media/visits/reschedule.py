@@ -81,6 +81,12 @@ def hold_hours() -> int:
     return int(current_app.config["RESCHEDULE_HOLD_HOURS"])
 
 
+def lead_hours() -> int:
+    """A school needs this long between its answer and the session (a bus, the parents' letters):
+    no alternative starts sooner, and a hold ends this long before its session starts."""
+    return int(current_app.config["RESCHEDULE_LEAD_HOURS"])
+
+
 # -- lookups ----------------------------------------------------------------------------------
 
 
@@ -135,9 +141,10 @@ def answer_counts(reschedules: list[Reschedule], now: datetime) -> dict[str, int
 
 def candidate_slots(booking: Booking, now: datetime) -> list[Slot]:
     """Sessions that could be held for the booking's school, nearest the original date first:
-    the same program, open, to come, outside every closure of the venue, with room for the
-    whole group, where the school has no live booking, no alternative held and no place on the
-    waitlist. None when the group no longer fits the program's rules (its levels, its sizes)."""
+    the same program, open, starting more than ``lead_hours`` from now, outside every closure of
+    the venue, with room for the whole group, where the school has no live booking, no
+    alternative held and no place on the waitlist. None when the group no longer fits the
+    program's rules (its levels, its sizes)."""
     original = booking.slot
     program = original.program
     if not program.active:
@@ -177,7 +184,7 @@ def candidate_slots(booking: Booking, now: datetime) -> list[Slot]:
         Slot.program_id == program.id,
         Slot.id != original.id,
         Slot.is_open.is_(True),
-        Slot.starts_at > now,
+        Slot.starts_at > now + timedelta(hours=lead_hours()),
         Slot.capacity - Slot.held >= booking.headcount,
         ~in_closure,
         ~booked,
@@ -221,8 +228,12 @@ def offer_alternatives(booking: Booking, closure: Closure, actor=None, now: date
 
     Runs inside the closure's transaction (the caller commits). A booking that already has an
     open reschedule (a second closure over the same session) keeps it and gets nothing new.
-    Returns the reschedule, or None when there was one already."""
+    Only a booking that may still move gets one (pending, confirmed): a group checked in
+    already is at the venue, and alternatives held for it could never be taken.
+    Returns the reschedule, or None when there was one already or the booking cannot move."""
     now = now or utcnow()
+    if booking.status not in BOOKING_ACTION_STATUSES[MOVE]:
+        return None
     if open_reschedule(booking.id) is not None:
         return None
     reschedule = Reschedule(
@@ -236,6 +247,7 @@ def offer_alternatives(booking: Booking, closure: Closure, actor=None, now: date
     except IntegrityError:
         return None
     until = now + timedelta(hours=hold_hours())
+    lead = timedelta(hours=lead_hours())
     offers = [
         RescheduleOffer(
             reschedule=reschedule,
@@ -243,7 +255,7 @@ def offer_alternatives(booking: Booking, closure: Closure, actor=None, now: date
             position=position,
             seats=booking.headcount,
             status=OFFERED,
-            expires_at=min(until, slot.starts_at),
+            expires_at=min(until, slot.starts_at - lead),
             created_at=now,
             updated_at=now,
         )
