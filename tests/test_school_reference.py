@@ -15,7 +15,7 @@ from koin_media.database import utcnow
 from koin_media.extensions import db
 from koin_media.reference import schools
 from koin_media.reference.models import LEVELS, ReferenceSchool, Regency
-from koin_media.reference.school_import import UnreadableFile, import_schools
+from koin_media.reference.school_import import ADDRESS_MAX, UnreadableFile, import_schools
 from koin_media.reference.services import find_by_name_or_slug
 
 from .conftest import PASSWORD, csrf_token
@@ -161,6 +161,63 @@ def test_reimport_is_idempotent_and_updates_only_changed_rows(runner, tmp_path):
     # A file with fewer schools (one regency's) keeps the others.
     run_import(runner, write(tmp_path, HEADER + rows[0], name="one.csv"))
     assert len(stored()) == 6
+
+
+def test_an_overlong_address_is_rejected_with_its_line(runner, tmp_path):
+    """The lookup sends the address to every registering coordinator: a 100,000-character one
+    (a broken export) is refused like an overlong name, and the stored row keeps its address."""
+    path = write(tmp_path, HEADER + "50201234;SMP NEGERI 2 MATARAM;SMP;NEGERI;Jl. Pejanggik No. 2;Kota Mataram\n")
+    run_import(runner, path)
+    path = write(
+        tmp_path,
+        HEADER + "50201234;SMP NEGERI 2 MATARAM;SMP;NEGERI;" + "x" * 100_000 + ";Kota Mataram\n"
+        "50202222;SD NEGERI 1 GERUNG;SD;NEGERI;" + "y" * ADDRESS_MAX + ";Kab. Lombok Barat\n",
+        name="long.csv",
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 0, result.output
+    assert f"line 2: address longer than {ADDRESS_MAX} characters: xxx" in result.output
+    assert "x" * 100 not in result.output  # the listing quotes the start, not the whole value
+    assert "Added 1, updated 0, unchanged 0, rejected 1" in result.output
+    db.session.expire_all()
+    rows = stored()
+    assert rows["50201234"].address == "Jl. Pejanggik No. 2"
+    assert rows["50202222"].address == "y" * ADDRESS_MAX  # the limit itself is allowed
+
+
+def test_a_file_without_an_address_column_keeps_the_stored_addresses(runner, tmp_path):
+    path = write(tmp_path, HEADER + "50201234;SMP NEGERI 2 MATARAM;SMP;NEGERI;Jl. Pendidikan;Kota Mataram\n")
+    run_import(runner, path, "--snapshot", "November")
+    no_address = write(
+        tmp_path,
+        "NPSN\tNama Sekolah\tBentuk Pendidikan\tKabupaten/Kota\n"
+        "50201234\tSMP NEGERI 2 MATARAM\tSMP\tKota Mataram\n"
+        "50202222\tSD NEGERI 1 GERUNG\tSD\tKab. Lombok Barat\n",
+        name="no-address.tsv",
+    )
+    result = run_import(runner, no_address, "--snapshot", "December")
+    assert "Added 1, updated 0, unchanged 1, rejected 0" in result.output, result.output
+    db.session.expire_all()
+    rows = stored()
+    assert (rows["50201234"].address, rows["50201234"].snapshot) == ("Jl. Pendidikan", "November")
+    assert rows["50202222"].address == ""  # a new school has none until a file gives one
+
+    # What such a file does carry still updates, and the address stays.
+    moved = write(
+        tmp_path,
+        "NPSN\tNama Sekolah\tBentuk Pendidikan\tKabupaten/Kota\n50201234\tSMP NEGERI 2 MATARAM\tSMP\tKab. Dompu\n",
+        name="moved.tsv",
+    )
+    assert "updated 1" in run_import(runner, moved).output
+    db.session.expire_all()
+    row = stored()["50201234"]
+    assert (row.regency.slug, row.address) == ("dompu", "Jl. Pendidikan")
+
+    # A file with the column but an empty cell does clear it: the reference says there is none.
+    cleared = write(tmp_path, HEADER + "50201234;SMP NEGERI 2 MATARAM;SMP;NEGERI;;Kab. Dompu\n", name="cleared.csv")
+    assert "updated 1" in run_import(runner, cleared).output
+    db.session.expire_all()
+    assert stored()["50201234"].address == ""
 
 
 def test_dry_run_reports_and_writes_nothing(runner, tmp_path):
@@ -453,6 +510,49 @@ def test_the_api_registration_fills_and_checks_from_the_reference_too(no_limits)
     created = client.post("/api/v1/auth/register", json=body)
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["school"]["name"] == "SMP NEGERI 2 MATARAM"
+
+
+def test_the_api_says_which_reference_values_to_send_in_the_callers_language(no_limits):
+    """An API caller has no form that was filled in: sending the same body again cannot confirm.
+    The 422 names the reference's values to send (and carries the record), in the caller's language."""
+    reference_school()
+    client = no_limits.test_client()
+    body = {"role": "school", "name": "Ibu Baiq", "email": "baiq@contoh.id", "password": PASSWORD, "npsn": "50201234"}
+    wrong = {**body, "school_name": "SMA Negeri 1 Praya", "regency": "lombok-timur"}
+    for _ in range(2):  # the same body twice: the same answer, nothing registered
+        answer = client.post("/api/v1/auth/register", json=wrong)
+        assert answer.status_code == 422
+    errors = answer.get_json()["errors"]
+    assert errors["school_name"] == [
+        "Menurut referensi sekolah nasional, NPSN 50201234 adalah “SMP NEGERI 2 MATARAM”. Bila ini sekolah Anda, "
+        "kirim nama itu sebagai school_name; bila bukan, periksa NPSN-nya."
+    ]
+    assert errors["regency"] == [
+        "Menurut referensi sekolah nasional, NPSN 50201234 berada di Kota Mataram. Bila ini sekolah Anda, "
+        "kirim regency “kota-mataram”; bila bukan, periksa NPSN-nya."
+    ]
+    assert not any("kirim formulir sekali lagi" in message for messages in errors.values() for message in messages)
+    assert answer.get_json()["reference"]["name"] == "SMP NEGERI 2 MATARAM"
+    assert answer.get_json()["reference"]["regency"] == {"slug": "kota-mataram", "name": "Kota Mataram"}
+    assert registered_school() is None
+
+    english = client.post("/api/v1/auth/register", json=wrong, headers={"Accept-Language": "en"})
+    messages = english.get_json()["errors"]
+    assert "send that name as school_name" in messages["school_name"][0]
+    assert "send regency “kota-mataram”" in messages["regency"][0]
+
+    reference = answer.get_json()["reference"]
+    sent = {**wrong, "school_name": reference["name"], "regency": reference["regency"]["slug"]}
+    assert client.post("/api/v1/auth/register", json=sent).status_code == 201
+    assert registered_school().name == "SMP NEGERI 2 MATARAM"
+
+
+def test_an_api_error_about_other_fields_carries_no_reference(no_limits):
+    reference_school()
+    body = {"role": "school", "name": "Ibu Baiq", "email": "not-an-address", "password": PASSWORD, "npsn": "50201234"}
+    answer = no_limits.test_client().post("/api/v1/auth/register", json=body)
+    assert answer.status_code == 422 and "email" in answer.get_json()["errors"]
+    assert "reference" not in answer.get_json()
 
 
 # -- staff verifying -----------------------------------------------------------------------------

@@ -158,6 +158,11 @@ class SchoolRegistrationForm(AccountForm):
 
     # The national reference's record of the NPSN given, once validated (None: not in it).
     reference = None
+    # Whether the name or regency given differs from the reference's (set by validate).
+    differs_from_reference = False
+    # The page shows the reference's values filled in, so sending it again confirms; an API
+    # caller has no form that was filled, so it is told which values to send (api/auth.py).
+    filled_for_resending = True
 
     def validate_npsn(self, field):
         if not NPSN_PATTERN.match(field.data or ""):
@@ -178,28 +183,47 @@ class SchoolRegistrationForm(AccountForm):
             return valid
         if not self.school_name.errors:
             if not schools.same_name(self.school_name.data, reference.name):
-                self.school_name.errors.append(
-                    _l(
-                        "The national school reference names NPSN %(npsn)s “%(name)s”. We have filled in that "
-                        "name: if this is your school, send the form again; if not, check the NPSN.",
-                        npsn=reference.npsn,
-                        name=reference.name,
-                    )
-                )
+                self.school_name.errors.append(self._name_differs(reference))
+                self.differs_from_reference = True
                 valid = False
             self.school_name.data = reference.name  # its spelling, "SMPN 2" or not
         if not self.regency.errors and self.regency.obj is not None and self.regency.obj.id != reference.regency_id:
-            self.regency.errors.append(
-                _l(
-                    "The national school reference places NPSN %(npsn)s in %(regency)s. We have chosen it: if "
-                    "this is your school, send the form again; if not, check the NPSN.",
-                    npsn=reference.npsn,
-                    regency=reference.regency.name,
-                )
-            )
+            self.regency.errors.append(self._regency_differs(reference))
+            self.differs_from_reference = True
             self.regency.data = reference.regency.slug
             valid = False
         return valid
+
+    def _name_differs(self, reference):
+        if self.filled_for_resending:
+            return _l(
+                "The national school reference names NPSN %(npsn)s “%(name)s”. We have filled in that "
+                "name: if this is your school, send the form again; if not, check the NPSN.",
+                npsn=reference.npsn,
+                name=reference.name,
+            )
+        return _l(
+            "The national school reference names NPSN %(npsn)s “%(name)s”. If this is your school, send that "
+            "name as school_name; if not, check the NPSN.",
+            npsn=reference.npsn,
+            name=reference.name,
+        )
+
+    def _regency_differs(self, reference):
+        if self.filled_for_resending:
+            return _l(
+                "The national school reference places NPSN %(npsn)s in %(regency)s. We have chosen it: if "
+                "this is your school, send the form again; if not, check the NPSN.",
+                npsn=reference.npsn,
+                regency=reference.regency.name,
+            )
+        return _l(
+            "The national school reference places NPSN %(npsn)s in %(regency)s. If this is your school, send "
+            "regency “%(slug)s”; if not, check the NPSN.",
+            npsn=reference.npsn,
+            regency=reference.regency.name,
+            slug=reference.regency.slug,
+        )
 
 
 class ConfirmedPasswordMixin:

@@ -10,6 +10,7 @@ from ..accounts.forms import REGISTRATION_FORMS, ForgotPasswordForm, NewPassword
 from ..database import write_lock_when_writing
 from ..errors import error_response
 from ..json_bodies import form_from_json, json_body
+from ..reference import schools
 from ..roles import SELF_SERVICE_ROLES
 from ..security import (
     apply_limits,
@@ -31,7 +32,11 @@ def register():
     if role not in SELF_SERVICE_ROLES:
         return validation_error({"role": [_("Choose one of: %(roles)s.", roles=", ".join(SELF_SERVICE_ROLES))]})
     form = form_from_json(REGISTRATION_FORMS[role], data)
+    form.filled_for_resending = False  # a JSON body is not filled in for the caller
     if not form.validate():
+        if getattr(form, "differs_from_reference", False):
+            # The record the caller's school name or regency differs from: the values to send.
+            return validation_error(form, reference=schools.school_json(form.reference))
         return validation_error(form)
     try:
         user = services.register_user(form, role)

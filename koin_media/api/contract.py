@@ -833,7 +833,9 @@ def _paths() -> dict:
                 "anyone",
                 "`email`, `password`, `role` (`creator`, `ikm`, `school`), `name`, and the role's profile: "
                 "`community`; `business_name`, `sector`, `regency`; `school_name`, `npsn` (8 digits), `regency`. "
-                "Community, sector and regency each by slug or name (one resolver). 201 or 422.",
+                "Community, sector and regency each by slug or name (one resolver). 201 or 422; a school name or "
+                "regency that differs from the national school reference's for the NPSN is a 422 with that "
+                "record as `reference` (send its values if it is your school).",
                 {"201": answer(ref("User"), "The new account"), **errors(415, 422, 429)},
                 security=ANYONE,
                 requestBody=body(

@@ -18,10 +18,10 @@ def json_true(data: dict, name: str) -> bool:
     return data.get(name) is True
 
 
-def validation_error(form_or_errors):
+def validation_error(form_or_errors, **extra):
     errors = form_or_errors if isinstance(form_or_errors, dict) else form_or_errors.errors
     flat = {field: [str(message) for message in messages] for field, messages in errors.items()}
-    return error_response(422, _("Some fields are not valid."), errors=flat)
+    return error_response(422, _("Some fields are not valid."), errors=flat, **extra)
 
 
 def page_args() -> tuple[int, int]:

@@ -65,7 +65,9 @@ class Period:
         """SQL for the index in ``months`` of the WITA month ``column`` falls in, for rows
         already limited to the period (``within``): the last month takes what the others do
         not. Label it in a subquery and group the outer query by that column: PostgreSQL
-        sees the CASE in a GROUP BY as the same expression only when it is the same column."""
+        sees the CASE in a GROUP BY as the same expression only when it is the same column.
+        With one month it is a constant that names no table: the query must say its FROM
+        itself (``select_from``), never infer it from this column."""
         months = self.months
         if len(months) == 1:
             return literal(0)

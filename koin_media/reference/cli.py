@@ -35,7 +35,8 @@ def import_command(file, snapshot, dry_run, max_listed):
 
     Columns (header names as Dapodik or referensi.data.kemdikbud.go.id write them): NPSN, name
     (Nama Sekolah), level (Bentuk Pendidikan: SD, SMP, SMA, SMK, MI, MTs, MA, MAK, …), regency
-    (Kabupaten/Kota: “Kab. Lombok Barat”, “KOTA MATARAM”) and, optionally, address (Alamat).
+    (Kabupaten/Kota: “Kab. Lombok Barat”, “KOTA MATARAM”) and, optionally, address (Alamat, at
+    most 255 characters; a file without the column leaves stored addresses as they are).
     UTF-8, separated by semicolons, commas or tabs. Changed rows are updated, unchanged rows
     are left alone, rows of pre-schools and other levels KOIN does not serve are skipped, and
     rows that cannot be used are listed with their line and reason. Safe to run again.

@@ -37,6 +37,9 @@ SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "schools_SAMPLE_not_r
 SAMPLE_SNAPSHOT = "SAMPLE, not the real reference"
 NAME_MAX = ReferenceSchool.__table__.c.name.type.length
 SNAPSHOT_MAX = ReferenceSchool.__table__.c.snapshot.type.length
+# The column is Text, but the lookup sends the address to every coordinator who types the NPSN:
+# a real street address fits in this, a longer one is a broken export and is refused like a name.
+ADDRESS_MAX = 255
 SEPARATORS = (";", ",", "\t")
 
 # What each column may be called, after ``header_key`` (lower case, "_" for anything else).
@@ -81,7 +84,7 @@ class _Row:
     name: str
     level: str
     regency_id: int
-    address: str
+    address: str | None  # None: the file has no address column, so the stored one stays
 
 
 def header_key(text: str) -> str:
@@ -183,7 +186,8 @@ def _row(line, cells, columns, report, reject, regency_id, seen) -> _Row | None:
         return _text(cells[index]) if index is not None and index < len(cells) else ""
 
     npsn, name, level_text, regency = cell("npsn"), cell("name"), cell("level"), cell("regency")
-    address = cell("address")
+    # An optional column the file lacks says nothing about the stored value; an empty cell does.
+    address = cell("address") if "address" in columns else None
     # NUL (which PostgreSQL cannot store), bidi overrides, zero-width marks: a name others read
     # must read as what it is, and a lookup by such a text must not reach the database.
     garbled = next((column for column in ("name", "level", "regency", "address") if unreadable(cell(column))), None)
@@ -199,6 +203,8 @@ def _row(line, cells, columns, report, reject, regency_id, seen) -> _Row | None:
         problem = ("missing name", "")
     elif len(name) > NAME_MAX:
         problem = (f"name longer than {NAME_MAX} characters", name[:40] + "…")
+    elif address is not None and len(address) > ADDRESS_MAX:
+        problem = (f"address longer than {ADDRESS_MAX} characters", address[:40] + "…")
     elif not level_text:
         problem = ("missing level", "")
     elif level is None and is_other_level(level_text):
@@ -236,10 +242,13 @@ _FIELDS = ("name", "level", "regency_id", "address")
 def _store(batch: list[_Row], snapshot: str, report: ImportReport, dry_run: bool) -> None:
     """Compare one batch with what is stored and write the new and changed rows in one upsert."""
     table = ReferenceSchool.__table__
+    # Only the columns the file has (every row of a file has the same ones): one it lacks is
+    # neither compared nor written, and a new row gets the column's default.
+    fields = tuple(name for name in _FIELDS if getattr(batch[0], name) is not None)
     stored = {
         found.npsn: found
         for found in db.session.execute(
-            select(table.c.npsn, *(table.c[name] for name in _FIELDS)).where(
+            select(table.c.npsn, *(table.c[name] for name in fields)).where(
                 table.c.npsn.in_([row.npsn for row in batch])
             )
         )
@@ -248,14 +257,14 @@ def _store(batch: list[_Row], snapshot: str, report: ImportReport, dry_run: bool
     writes = []
     for row in batch:
         before = stored.get(row.npsn)
-        if before is not None and all(getattr(before, name) == getattr(row, name) for name in _FIELDS):
+        if before is not None and all(getattr(before, name) == getattr(row, name) for name in fields):
             report.unchanged += 1
             continue
         if before is None:
             report.added += 1
         else:
             report.updated += 1
-        values = {name: getattr(row, name) for name in _FIELDS}
+        values = {name: getattr(row, name) for name in fields}
         writes.append({"npsn": row.npsn, **values, "snapshot": snapshot, "imported_at": now})
     if writes and not dry_run:
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -264,7 +273,7 @@ def _store(batch: list[_Row], snapshot: str, report: ImportReport, dry_run: bool
         # since the read above) updates instead of failing on the primary key.
         upsert = insert.on_conflict_do_update(
             index_elements=[table.c.npsn],
-            set_={name: insert.excluded[name] for name in (*_FIELDS, "snapshot", "imported_at")},
+            set_={name: insert.excluded[name] for name in (*fields, "snapshot", "imported_at")},
         )
         db.session.execute(upsert, writes)
     db.session.commit()  # ends the batch's transaction (and SQLite's write lock) either way
