@@ -31,13 +31,12 @@ import re
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import make_url
 
 BENCH = Path(__file__).resolve().parent
@@ -45,9 +44,8 @@ ROOT = BENCH.parent
 if str(ROOT) not in sys.path:  # run as a script, Python puts bench/ on the path, not the project
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
+from scratch import add_database_options, scratch_app  # noqa: E402
 
-from koin_media import create_app  # noqa: E402
 from koin_media.accounts.models import LEVELS, School, User  # noqa: E402
 from koin_media.assets.models import APPROVED, PENDING_REVIEW, REJECTED, Asset, AssetDownload  # noqa: E402
 from koin_media.audit import AuditEvent  # noqa: E402
@@ -81,14 +79,6 @@ PAST_STATUSES = {
 }
 FUTURE_STATUSES = {booking.PENDING: 30, booking.CONFIRMED: 60, booking.CANCELLED: 10}
 OTHER_ACTIONS = ("booking.confirm", "booking.reject", "booking.cancel", "asset.delete", "user.update")
-
-
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def bulk(table, rows) -> None:
@@ -258,19 +248,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="asset downloads (bookings: N/5)")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--database-url", help="PostgreSQL database to use (needs --reset)")
-    parser.add_argument("--reset", action="store_true", help="drop the database's public schema first")
+    add_database_options(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/dashboard.sqlite3"
-        if args.database_url:
-            if not args.reset:
-                parser.error("--database-url empties that database: add --reset to confirm")
-            reset_postgres(url)
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                          "STORAGE_DIR": f"{tmp}/storage", "PROCESSING_DIR": f"{tmp}/processing"})  # fmt: skip
+    with scratch_app(parser, args, "dashboard") as (app, url):
         with app.app_context():
-            upgrade()
             started = time.perf_counter()
             rows = seed(args.n, datetime.now(UTC), random.Random(args.n))
             seed_seconds = time.perf_counter() - started
@@ -326,9 +307,6 @@ def main() -> None:
                 for months in (1, 12, 36)
             },
         }
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
     base = statistics.median(next(iter(seconds.values())))
     results = {
         "db": dialect,

@@ -20,12 +20,11 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 BENCH = Path(__file__).resolve().parent
@@ -33,9 +32,8 @@ ROOT = BENCH.parent
 if str(ROOT) not in sys.path:  # run as a script, Python puts bench/ on the path, not the project
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
+from scratch import add_database_options, scratch_app  # noqa: E402
 
-from koin_media import create_app  # noqa: E402
 from koin_media.accounts.models import User  # noqa: E402
 from koin_media.assets import duplicates  # noqa: E402
 from koin_media.assets.models import APPROVED, Asset  # noqa: E402
@@ -44,14 +42,6 @@ from koin_media.media.fingerprint import near  # noqa: E402
 
 BATCH = 5000
 NEAR_BITS = 5  # how far the planted near copy is from the probe
-
-
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def seed(n: int, rng: random.Random) -> tuple[str, str]:
@@ -115,19 +105,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--database-url", help="PostgreSQL database to use (needs --reset)")
-    parser.add_argument("--reset", action="store_true", help="drop the database's public schema first")
+    add_database_options(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/duplicates.sqlite3"
-        if args.database_url:
-            if not args.reset:
-                parser.error("--database-url empties that database: add --reset to confirm")
-            reset_postgres(url)
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                          "STORAGE_DIR": f"{tmp}/storage", "PROCESSING_DIR": f"{tmp}/processing"})  # fmt: skip
+    with scratch_app(parser, args, "duplicates") as (app, url):
         with app.app_context():
-            upgrade()
             rng = random.Random(args.n)
             started = time.perf_counter()
             exact_sha, near_phash = seed(args.n, rng)
@@ -153,8 +134,6 @@ def main() -> None:
                 "compare_ms": {"median": ms(statistics.median(compare)), "max": ms(max(compare))},
                 "plan": plan(),
             }
-            db.session.remove()
-            db.engine.dispose()
     assert [kind for _id, kind, _d in figures["found"]] == ["exact", "near"], figures["found"]
     out = BENCH / "results" / f"duplicates-{figures['db']}-{args.n}.json"
     out.write_text(json.dumps(figures, indent=2) + "\n")
