@@ -113,6 +113,18 @@ def page_requests(paths: list[str]) -> list[str]:
     return [path for path in paths if not path.startswith("/gate/")]
 
 
+def open_gate(make_app, live_server, browser, factory, viewport):
+    """A venue's manager on the gate page, online, with the day's list kept on the device: the
+    app, its request log, the booking, the server, the page's script errors, context and page."""
+    app, log, booking = gate_app(make_app, factory)
+    server = live_server(app)
+    errors: list[str] = []
+    context, page = new_page(browser, viewport, errors)
+    log_in(page, server.url, booking["email"])
+    load_gate(page, server.url)
+    return app, log, booking, server, errors, context, page
+
+
 def load_gate(page, base: str) -> None:
     """The gate page online, until the worker has kept it and the day's list is on the device."""
     page.goto(f"{base}/checkin")
@@ -145,12 +157,7 @@ def server_state(app, booking_id):
 
 @pytest.mark.browser
 def test_offline_reload_check_in_then_sync_once_on_a_phone(make_app, live_server, browser, factory):
-    app, log, booking = gate_app(make_app, factory)
-    server = live_server(app)
-    errors: list[str] = []
-    context, page = new_page(browser, PHONE, errors)
-    log_in(page, server.url, booking["email"])
-    load_gate(page, server.url)
+    app, log, booking, server, errors, context, page = open_gate(make_app, live_server, browser, factory, PHONE)
     assert_fits(page)
 
     go_offline(context, log)
@@ -211,12 +218,7 @@ def test_offline_reload_check_in_then_sync_once_on_a_phone(make_app, live_server
 
 @pytest.mark.browser
 def test_a_session_that_ended_offline_keeps_the_check_in_until_logged_in_again(make_app, live_server, browser, factory):
-    app, log, booking = gate_app(make_app, factory)
-    server = live_server(app)
-    errors: list[str] = []
-    context, page = new_page(browser, DESKTOP, errors)
-    log_in(page, server.url, booking["email"])
-    load_gate(page, server.url)
+    app, log, booking, server, errors, context, page = open_gate(make_app, live_server, browser, factory, DESKTOP)
     assert_fits(page)
 
     go_offline(context, log)
@@ -257,12 +259,7 @@ def test_log_out_asks_before_dropping_unsent_check_ins_then_the_device_forgets_t
     """Logging out makes the browser forget the day's bookings, the kept page and its worker
     (Clear-Site-Data); with a check-in still unsent (the sync cannot reach the server), the
     page asks first, and "cancel" keeps both the session and the check-in."""
-    app, log, booking = gate_app(make_app, factory)
-    server = live_server(app)
-    errors: list[str] = []
-    context, page = new_page(browser, DESKTOP, errors)
-    log_in(page, server.url, booking["email"])
-    load_gate(page, server.url)
+    app, log, booking, server, errors, context, page = open_gate(make_app, live_server, browser, factory, DESKTOP)
     kept = page.evaluate(DEVICE_DATA)
     assert "koin-gate" in kept["databases"] and kept["caches"] == ["koin-gate-v1"] and kept["workers"] == 1
 
